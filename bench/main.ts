@@ -1,0 +1,18 @@
+/**
+ * `deno task bench`: runs every scenario next to its floor and prints ours/floor ratios.
+ * Pass a substring to run only matching scenarios: `deno task bench substitution`.
+ */
+import { type BenchScenario, formatResult, measure } from "./harness.ts";
+import { scenarios as lintScenarios } from "./lint.ts";
+import { scenarios as templatingScenarios } from "./templating.ts";
+
+const all: BenchScenario[] = [...templatingScenarios, ...lintScenarios];
+const filter = Deno.args[0];
+let missed = 0;
+for (const scenario of all) {
+  if (filter && !scenario.name.includes(filter)) continue;
+  const result = measure(scenario);
+  console.log(formatResult(result));
+  if (result.target !== undefined && result.ratio > result.target) missed++;
+}
+if (missed > 0) console.log(`${missed} scenario(s) missed their target`);
