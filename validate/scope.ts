@@ -25,12 +25,13 @@ export function isCheckedExpressionVariable(name: string): boolean {
 export class Scope {
   readonly #names = new Set<string>();
   readonly #prefixes: string[] = [];
-  readonly #parent: Scope | undefined;
+  /** This scope and its ancestors, nearest first (a few levels deep). */
+  readonly #chain: Scope[];
   /** Set by withParam loops: any `item.*` may exist at run time. */
   #anyItem = false;
 
   constructor(parent?: Scope) {
-    this.#parent = parent;
+    this.#chain = parent ? [this, ...parent.#chain] : [this];
   }
 
   add(name: string): void {
@@ -57,17 +58,14 @@ export class Scope {
   has(tag: string): boolean {
     // A template may refer to its own outputs (metrics, paths); Argo allows these.
     if (tag.startsWith("outputs.") || tag.startsWith("workflow.creationTimestamp")) return true;
-    for (let scope: Scope | undefined = this; scope; scope = scope.#parent) {
-      if (scope.#hasOwn(tag)) return true;
-    }
-    return false;
+    return this.#chain.some((scope) => scope.#hasOwn(tag));
   }
 
   /** Whether an expression variable (possibly a map such as `inputs.parameters`) resolves. */
   hasPrefixOf(name: string): boolean {
     if (this.has(name)) return true;
     const dotted = `${name}.`;
-    for (let scope: Scope | undefined = this; scope; scope = scope.#parent) {
+    for (const scope of this.#chain) {
       for (const known of scope.#names) if (known.startsWith(dotted)) return true;
       if (scope.#prefixes.some((prefix) => prefix.startsWith(dotted))) return true;
     }
@@ -76,6 +74,6 @@ export class Scope {
 
   /** Every name in this scope and its parents (for suggestions). */
   *names(): Iterable<string> {
-    for (let scope: Scope | undefined = this; scope; scope = scope.#parent) yield* scope.#names;
+    for (const scope of this.#chain) yield* scope.#names;
   }
 }
