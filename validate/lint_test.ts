@@ -668,3 +668,179 @@ Deno.test("lint of a 5,000-task DAG stays fast and finds the one typo", () => {
   // Not a timing assertion: printed so a regression to quadratic work is visible in the log.
   console.log(`5,000-task DAG linted in ${elapsed.toFixed(0)} ms`);
 });
+
+Deno.test("more rules, each failing and passing", async (t) => {
+  const one = (template: string, specExtra = "") =>
+    wf(`  entrypoint: main
+${specExtra}  templates:
+    - name: main
+${template}`);
+  const ok = `      container: {image: alpine, command: [echo]}`;
+  await t.step("parameter names: valid and unique", () => {
+    const found = errors(one(`      inputs:
+        parameters: [{name: "bad name"}, {name: a, value: "1"}, {name: a, value: "2"}]
+${ok}`));
+    assert.equal(found.filter((f) => f.rule === "names/invalid").length, 1);
+    assert.equal(found.filter((f) => f.rule === "names/unique").length, 1);
+    expectClean(one(`      inputs:
+        parameters: [{name: my_param-1, value: "1"}]
+${ok}`));
+  });
+  await t.step("argument value must be in its enum", () => {
+    const spec = (value: string) =>
+      one(
+        ok,
+        `  arguments:
+    parameters: [{name: env, value: ${value}, enum: [dev, prod]}]
+`,
+      );
+    expectOne(errors(spec("stage")), "arguments/enum", "should be present in");
+    expectClean(spec("prod"));
+  });
+  await t.step("artifact arguments use from or fromExpression, not both", () => {
+    const spec = one(
+      ok,
+      `  arguments:
+    artifacts: [{name: a, from: "x", fromExpression: "y"}]
+`,
+    );
+    expectOne(errors(spec), "arguments/artifact");
+  });
+  await t.step("script needs source", () => {
+    expectOne(errors(one(`      script: {image: alpine, command: [sh]}`)), "template/script");
+    expectClean(one(`      script: {image: alpine, command: [sh], source: "echo hi"}`));
+  });
+  await t.step("suspend duration must parse", () => {
+    expectOne(errors(one(`      suspend: {duration: "5 minutes"}`)), "template/suspend");
+    expectClean(one(`      suspend: {duration: "5m"}`));
+    expectClean(one(`      suspend: {duration: "20"}`));
+  });
+  await t.step("a mount path is used once", () => {
+    expectOne(
+      errors(one(`      container:
+        image: alpine
+        command: [ls]
+        volumeMounts: [{name: a, mountPath: /data}, {name: b, mountPath: /data}]`)),
+      "template/mounts",
+    );
+  });
+  await t.step("activeDeadlineSeconds only on leaves, and not negative", () => {
+    expectOne(
+      errors(one(`      activeDeadlineSeconds: 10
+      steps: [[{name: a, template: leaf}]]
+    - name: leaf
+${ok}`)),
+      "template/deadline",
+      "only valid for leaf templates",
+    );
+    expectOne(errors(one(`      activeDeadlineSeconds: -1\n${ok}`)), "template/deadline");
+    expectClean(one(`      activeDeadlineSeconds: 10\n${ok}`));
+  });
+  await t.step("retry limit is not negative", () => {
+    expectOne(errors(one(`      retryStrategy: {limit: -1}\n${ok}`)), "template/retry-limit");
+    expectClean(one(`      retryStrategy: {limit: 3, retryPolicy: OnTransientError}\n${ok}`));
+  });
+  await t.step("metrics need help", () => {
+    expectOne(
+      errors(one(`      metrics:
+        prometheus: [{name: runs, counter: {value: "1"}}]
+${ok}`)),
+      "metrics/help",
+    );
+  });
+  await t.step("hooks other than exit need an expression that parses", () => {
+    const spec = (hook: string) =>
+      one(
+        `${ok}
+    - name: notify
+${ok}`,
+        `  hooks:
+${hook}`,
+      );
+    expectOne(errors(spec(`    running: {template: notify}\n`)), "hooks/expression");
+    expectOne(
+      errors(spec(`    running: {template: notify, expression: "workflow.status =="}\n`)),
+      "expression/syntax",
+    );
+    expectClean(
+      spec(`    running: {template: notify, expression: "workflow.status == 'Running'"}\n`),
+    );
+    expectClean(spec(`    exit: {template: notify}\n`));
+    expectOne(errors(spec(`    exit: {template: notfiy}\n`)), "reference/template");
+  });
+  await t.step("withSequence takes count or end", () => {
+    const steps = (sequence: string) =>
+      one(`      steps:
+        - - name: a
+            template: leaf
+            withSequence: ${sequence}
+            arguments: {parameters: [{name: n, value: "{{item}}"}]}
+    - name: leaf
+      inputs: {parameters: [{name: n}]}
+${ok}`);
+    expectOne(errors(steps(`{count: "3", end: "5"}`)), "loops/sequence");
+    expectClean(steps(`{start: "1", end: "5"}`));
+  });
+  await t.step("an empty DAG", () => {
+    expectOne(errors(one(`      dag: {tasks: []}`)), "dag/tasks", "must have at least one task");
+  });
+  await t.step("templates beside workflowTemplateRef", () => {
+    const library = `apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: lib}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+${ok}
+`;
+    const both = wf(`  workflowTemplateRef: {name: lib}
+  templates:
+    - name: extra
+${ok}
+`);
+    expectOne(errors(both, library), "reference/workflow-template", "Templates is invalid field");
+  });
+  await t.step("exit handler template must exist", () => {
+    expectOne(
+      errors(HELLO.replace("  entrypoint: main\n", "  entrypoint: main\n  onExit: bye\n")),
+      "reference/template",
+    );
+  });
+  await t.step("a yes in a string field is flagged as a warning with the word quoted", () => {
+    const findings = lint(wf(`  entrypoint: main
+  templates:
+    - name: main
+      container: {image: alpine, command: [echo], workingDir: yes}
+`));
+    const warning = expectOne(findings, "schema/yaml-boolean");
+    assert.equal(warning.severity, "warning");
+    assert.match(warning.message, /quote it \("yes"\)/);
+  });
+  await t.step("cron starting deadline must not be negative", () => {
+    const cron = `apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata: {name: c}
+spec:
+  schedules: ["@daily"]
+  startingDeadlineSeconds: -5
+  workflowSpec:
+    entrypoint: main
+    templates:
+      - name: main
+${ok.replace("      ", "        ")}
+`;
+    expectOne(errors(cron), "cron/starting-deadline");
+  });
+  await t.step("WorkflowEventBinding refers to a known template", () => {
+    const binding = `apiVersion: argoproj.io/v1alpha1
+kind: WorkflowEventBinding
+metadata: {name: b}
+spec:
+  event: {selector: "payload.a == 'x'"}
+  submit:
+    workflowTemplateRef: {name: missing}
+`;
+    expectOne(errors(binding), "reference/template");
+  });
+});
