@@ -121,7 +121,9 @@ function run(dialect: Dialect, text: string, vars: Record<string, unknown>): Out
 function taskView(value: unknown): TaskResultView {
   if (Array.isArray(value)) {
     const childPhases = value.map(String);
-    const phase = childPhases.every((p) => p === "Succeeded" || p === "Skipped") ? "Succeeded" : "Failed";
+    const phase = childPhases.every((p) => p === "Succeeded" || p === "Skipped")
+      ? "Succeeded"
+      : "Failed";
     return { phase, childPhases };
   }
   if (value !== null && typeof value === "object") {
@@ -203,7 +205,12 @@ function setPath(target: Record<string, unknown>, name: string, value: unknown):
       current = next as Record<string, unknown>;
     } else {
       const created: Record<string, unknown> = {};
-      Object.defineProperty(current, part, { value: created, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(current, part, {
+        value: created,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       current = created;
     }
   }
@@ -221,7 +228,9 @@ function flatten(vars: Record<string, unknown>): Record<string, string> {
   const visit = (value: unknown, name: string) => {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       if (name !== "") flat[name] = JSON.stringify(value);
-      for (const [key, child] of Object.entries(value)) visit(child, name === "" ? key : `${name}.${key}`);
+      for (const [key, child] of Object.entries(value)) {
+        visit(child, name === "" ? key : `${name}.${key}`);
+      }
       return;
     }
     flat[name] = typeof value === "string" ? value : JSON.stringify(value) ?? "null";
@@ -237,7 +246,9 @@ function toJson(value: unknown): string {
 
 function plain(value: unknown): unknown {
   if (value instanceof ExprTime || value instanceof ExprDuration) {
-    return value instanceof ExprTime ? formatExpressionResult(value) : Number(formatExpressionResult(value));
+    return value instanceof ExprTime
+      ? formatExpressionResult(value)
+      : Number(formatExpressionResult(value));
   }
   if (value instanceof ExprFunction) return `<function ${value.name}>`;
   if (Array.isArray(value)) return value.map(plain);
@@ -270,6 +281,8 @@ export function formatError(error: TemplatingError, text: string): string {
     column = column - from + (from > 0 ? 3 : 0);
     line = (from > 0 ? "..." : "") + shown + (from + 100 < line.length ? "..." : "");
   }
-  const where = text.includes("\n") ? ` (line ${lineNumber}, column ${offset - lineStart + 1})` : ` (at offset ${offset})`;
+  const where = text.includes("\n")
+    ? ` (line ${lineNumber}, column ${offset - lineStart + 1})`
+    : ` (at offset ${offset})`;
   return `argo-ts expr: ${error.message}${where}\n  ${line}\n  ${" ".repeat(column)}^\n`;
 }
