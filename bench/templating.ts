@@ -13,17 +13,7 @@
  *   JSON document of the same size with `JSON.parse`.
  */
 import { evaluateExpression, expandVars, substitute, substituteString } from "../templating/mod.ts";
-
-/** One benchmark: the work, and the floor it is reported against. */
-export interface BenchScenario {
-  name: string;
-  /** work measured */
-  run(): void;
-  /** the floor measured in the same run */
-  floor(): void;
-  /** max ratio */
-  target?: number;
-}
+import type { BenchScenario } from "./harness.ts";
 
 const TAG_COUNT = 50_000;
 const VAR_COUNT = 1_000;
