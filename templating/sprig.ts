@@ -19,6 +19,7 @@ import {
   goDurationString,
   goJson,
   goString,
+  goTypeName,
   isEmptyValue,
   isMap,
   kindOf,
@@ -144,23 +145,6 @@ function kindName(value: unknown): string {
       return "int64";
     default:
       return "interface";
-  }
-}
-
-function typeName(value: unknown): string {
-  switch (kindOf(value)) {
-    case "nil":
-      return "<nil>";
-    case "float":
-      return "float64";
-    case "array":
-      return "[]interface {}";
-    case "map":
-      return "map[string]interface {}";
-    case "func":
-      return "func";
-    default:
-      return kindOf(value);
   }
 }
 
@@ -1165,13 +1149,13 @@ function mergeMaps(
 // ---------------------------------------------------------------------------------------------
 // Reflection.
 
-def("typeOf", 1, 1, ([v]) => typeName(v));
+def("typeOf", 1, 1, ([v]) => goTypeName(v));
 def("kindOf", 1, 1, ([v]) => kindName(v));
 def("kindIs", 2, 2, ([kind, v], site) => s("kindIs", kind, site) === kindName(v));
-def("typeIs", 2, 2, ([type, v], site) => s("typeIs", type, site) === typeName(v));
+def("typeIs", 2, 2, ([type, v], site) => s("typeIs", type, site) === goTypeName(v));
 def("typeIsLike", 2, 2, ([type, v], site) => {
   const t = s("typeIsLike", type, site);
-  return t === typeName(v) || t === "*" + typeName(v);
+  return t === goTypeName(v) || t === "*" + goTypeName(v);
 });
 def("deepEqual", 2, 2, ([a, b]) => valuesEqual(a, b));
 
