@@ -4,9 +4,10 @@
  */
 import { type BenchScenario, formatResult, measure } from "./harness.ts";
 import { scenarios as lintScenarios } from "./lint.ts";
+import { scenarios as printerScenarios } from "./printer.ts";
 import { scenarios as templatingScenarios } from "./templating.ts";
 
-const all: BenchScenario[] = [...templatingScenarios, ...lintScenarios];
+const all: BenchScenario[] = [...templatingScenarios, ...lintScenarios, ...printerScenarios];
 const filter = Deno.args[0];
 let missed = 0;
 for (const scenario of all) {
