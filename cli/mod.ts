@@ -11,6 +11,13 @@ import { EXIT_USAGE, notBuiltMessage } from "./not_built.ts";
 import { lintCommand } from "./lint.ts";
 import { exprCommand } from "./expr.ts";
 import { VERSION, versionCommand } from "./version.ts";
+import {
+  addGlobalOptions,
+  deleteCommand,
+  getCommand,
+  listCommand,
+  submitCommand,
+} from "./workflows.ts";
 
 export type { CliContext, CliIo } from "./io.ts";
 export { memoryIo, processIo } from "./io.ts";
@@ -18,13 +25,9 @@ export { EXIT_USAGE, notBuiltMessage } from "./not_built.ts";
 
 /** Argo CLI commands that later work will deliver; until then each says so and exits 2. */
 const NOT_BUILT_COMMANDS: Array<[name: string, description: string]> = [
-  ["submit", "Submit a workflow"],
-  ["list", "List workflows"],
-  ["get", "Display details about a workflow"],
   ["logs", "View logs of a pod or workflow"],
   ["watch", "Watch a workflow until it completes"],
   ["wait", "Wait for workflows to complete"],
-  ["delete", "Delete workflows"],
   ["retry", "Retry zero or more workflows"],
   ["resubmit", "Resubmit one or more workflows"],
   ["suspend", "Suspend zero or more workflows"],
@@ -50,6 +53,11 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.err(text),
     })
     .exitOverride();
+  addGlobalOptions(program);
+  program.addCommand(submitCommand(ctx));
+  program.addCommand(listCommand(ctx));
+  program.addCommand(getCommand(ctx));
+  program.addCommand(deleteCommand(ctx));
   program.addCommand(lintCommand(ctx));
   program.addCommand(exprCommand(ctx));
   program.addCommand(versionCommand(ctx));
