@@ -5,9 +5,15 @@
 import { type BenchScenario, formatResult, measure } from "./harness.ts";
 import { scenarios as lintScenarios } from "./lint.ts";
 import { scenarios as printerScenarios } from "./printer.ts";
+import { scenarios as operatorScenarios } from "./operator.ts";
 import { scenarios as templatingScenarios } from "./templating.ts";
 
-const all: BenchScenario[] = [...templatingScenarios, ...lintScenarios, ...printerScenarios];
+const all: BenchScenario[] = [
+  ...templatingScenarios,
+  ...lintScenarios,
+  ...printerScenarios,
+  ...operatorScenarios,
+];
 const filter = Deno.args[0];
 let missed = 0;
 for (const scenario of all) {
