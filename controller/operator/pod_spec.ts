@@ -72,6 +72,8 @@ export type PodBuildResult = { ok: true; pod: V1Pod } | { ok: false; message: st
 /** The emptyDir every container mounts: emissary's files, the progress file, the executor. */
 export const VAR_RUN_ARGO = "/var/run/argo";
 export const VAR_RUN_ARGO_VOLUME = "var-run-argo";
+/** The node directory of argo-ts's filesystem artifact repository, mounted into init and wait. */
+export const ARTIFACT_REPOSITORY_VOLUME = "argo-ts-artifacts";
 /** Where `exec init` copies the executor on Kubernetes (Argo: /var/run/argo/argoexec). */
 export const KUBERNETES_EXECUTOR_PATH = `${VAR_RUN_ARGO}/argo-ts`;
 export const PROGRESS_FILE = `${VAR_RUN_ARGO}/progress`;
@@ -154,6 +156,18 @@ function build(input: PodBuildInput): V1Pod {
   addVolumeReferences(input, volumes, mainCtr);
   addSecretVolumes(executorTemplate, volumes, init, wait);
   addInputArtifactVolumes(tmpl, volumes, init, mainCtr);
+  const repositoryPath = config.artifactRepository?.filesystem?.path;
+  if (repositoryPath) {
+    // argo-ts's filesystem repository (the embedded cluster's default): init reads input
+    // artifacts from it and wait writes output artifacts to it, so both mount it from the node.
+    volumes.push({
+      name: ARTIFACT_REPOSITORY_VOLUME,
+      hostPath: { path: repositoryPath, type: "DirectoryOrCreate" },
+    });
+    const mount = { name: ARTIFACT_REPOSITORY_VOLUME, mountPath: repositoryPath };
+    init.volumeMounts = [...(init.volumeMounts ?? []), mount];
+    wait.volumeMounts = [...(wait.volumeMounts ?? []), { ...mount }];
+  }
   if (tmpl.script) {
     volumes.push({ name: STAGING_VOLUME, emptyDir: {} });
     const mount = { name: STAGING_VOLUME, mountPath: STAGING_DIR };

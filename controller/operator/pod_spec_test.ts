@@ -747,3 +747,44 @@ Deno.test("a pod with sidecars, volumes, claims and artifacts matches the golden
     }),
   );
 });
+
+Deno.test("the filesystem artifact repository is mounted into init and wait at its path", async () => {
+  const { buildPod: build, ARTIFACT_REPOSITORY_VOLUME } = await import("./pod_spec.ts");
+  const result = build({
+    workflow: {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      metadata: { name: "wf", namespace: "argo", uid: "u1" },
+      spec: { entrypoint: "main", templates: [] },
+    },
+    node: { id: "wf", name: "wf", displayName: "wf", templateName: "main" },
+    podName: "wf",
+    template: { name: "main", container: { image: "alpine", command: ["true"] } },
+    config: {
+      executor: { image: "argo-ts", command: ["/usr/bin/argo-ts", "exec"] },
+      artifactRepository: { filesystem: { path: "/var/lib/argo-ts/artifacts" } },
+    },
+    onExit: false,
+  });
+  if (!result.ok) throw new Error(result.message);
+  const spec = result.pod.spec!;
+  const volume = spec.volumes!.find((v) => v.name === ARTIFACT_REPOSITORY_VOLUME);
+  if (volume?.hostPath?.path !== "/var/lib/argo-ts/artifacts") {
+    throw new Error("no repository volume");
+  }
+  for (
+    const container of [
+      spec.initContainers![0],
+      spec.containers.find((c) => c.name === "wait")!,
+    ]
+  ) {
+    const mount = container.volumeMounts!.find((m) => m.name === ARTIFACT_REPOSITORY_VOLUME);
+    if (mount?.mountPath !== "/var/lib/argo-ts/artifacts") {
+      throw new Error(`${container.name} lacks it`);
+    }
+  }
+  const main = spec.containers.find((c) => c.name === "main")!;
+  if (main.volumeMounts?.some((m) => m.name === ARTIFACT_REPOSITORY_VOLUME)) {
+    throw new Error("main must not see the repository");
+  }
+});
