@@ -11,7 +11,7 @@
 import { EXIT_USAGE, notBuiltMessage } from "./cli/not_built.ts";
 
 /** Modes that other work will deliver; until then each says so and exits 2. */
-const NOT_BUILT_MODES = new Set(["run", "cluster", "controller", "exec"]);
+const NOT_BUILT_MODES = new Set(["controller"]);
 
 export async function main(args: string[]): Promise<number> {
   const mode = args[0];
@@ -19,6 +19,18 @@ export async function main(args: string[]): Promise<number> {
     const encoder = new TextEncoder();
     Deno.stderr.writeSync(encoder.encode(notBuiltMessage(mode)));
     return EXIT_USAGE;
+  }
+  if (mode === "run") {
+    const { runWorkflows } = await import("./commands/run.ts");
+    return await runWorkflows(args.slice(1));
+  }
+  if (mode === "cluster") {
+    const { runClusterCommand } = await import("./cluster/command.ts");
+    return await runClusterCommand(args.slice(1));
+  }
+  if (mode === "exec") {
+    const { runExec } = await import("./exec/mod.ts");
+    return await runExec(args.slice(1));
   }
   const { runCli } = await import("./cli/mod.ts");
   return await runCli(args);
