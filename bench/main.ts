@@ -6,6 +6,7 @@ import { type BenchScenario, formatResult, measure } from "./harness.ts";
 import { scenarios as lintScenarios } from "./lint.ts";
 import { scenarios as printerScenarios } from "./printer.ts";
 import { scenarios as operatorScenarios } from "./operator.ts";
+import { scenarios as clusterScenarios } from "./cluster.ts";
 import { scenarios as templatingScenarios } from "./templating.ts";
 
 const all: BenchScenario[] = [
@@ -13,6 +14,7 @@ const all: BenchScenario[] = [
   ...lintScenarios,
   ...printerScenarios,
   ...operatorScenarios,
+  ...clusterScenarios,
 ];
 const filter = Deno.args[0];
 let missed = 0;
