@@ -26,7 +26,8 @@ export async function main(args: string[]): Promise<number> {
   }
   if (mode === "cluster") {
     const { runClusterCommand } = await import("./cluster/command.ts");
-    return await runClusterCommand(args.slice(1));
+    const { startEmbeddedController } = await import("./commands/run.ts");
+    return await runClusterCommand(args.slice(1), { startController: startEmbeddedController });
   }
   if (mode === "exec") {
     const { runExec } = await import("./exec/mod.ts");

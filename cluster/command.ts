@@ -13,7 +13,7 @@ import { LocalNode } from "./node/mod.ts";
 /** What the command layer may add to a running cluster (the workflow controller). */
 export interface ClusterHooks {
   /** Starts something against the cluster's kubeconfig; returns how to stop it. */
-  startController?: (kubeconfigPath: string) => Promise<() => Promise<void>>;
+  startController?: (kubeconfigPath: string, stateDir: string) => Promise<() => Promise<void>>;
 }
 
 const REPO_ROOT = new URL("../", import.meta.url).pathname;
@@ -146,7 +146,7 @@ async function up(options: UpOptions, hooks: ClusterHooks): Promise<number> {
   });
   let stopController: (() => Promise<void>) | undefined;
   if (options.controller && hooks.startController && server.kubeconfigPath) {
-    stopController = await hooks.startController(server.kubeconfigPath);
+    stopController = await hooks.startController(server.kubeconfigPath, stateDir);
   }
   await Deno.writeTextFile(`${stateDir}/cluster.pid`, `${Deno.pid}\n`);
   console.log(`argo-ts cluster is up: API ${server.url}`);

@@ -109,16 +109,7 @@ export async function runWorkflows(args: string[]): Promise<number> {
 
   const userConfig = values.config ? await readConfig(values.config) : {};
   if (userConfig === undefined) return 1;
-  const config: ControllerConfig = {
-    ...userConfig,
-    executor: {
-      image: "argo-ts",
-      command: localExecutorCommand(),
-      env: [{ name: "RUST_BACKTRACE", value: "0" }, { name: "NO_COLOR", value: "1" }],
-    },
-    artifactRepository: userConfig.artifactRepository ??
-      { filesystem: { path: `${stateDir}/artifacts` } },
-  };
+  const config = embeddedControllerConfig(stateDir, userConfig);
 
   const cluster = await startEmbeddedCluster({ nodeDir: `${stateDir}/node` });
   const kubeconfigPath = `${stateDir}/kubeconfig`;
@@ -199,6 +190,44 @@ export async function runWorkflows(args: string[]): Promise<number> {
     else await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   }
   return code;
+}
+
+/**
+ * The controller configuration on the embedded cluster: pods run this installation's executor,
+ * and artifacts go to a filesystem repository under the state directory unless the user's
+ * configuration names another.
+ */
+export function embeddedControllerConfig(
+  stateDir: string,
+  user: Partial<ControllerConfig> = {},
+): ControllerConfig {
+  return {
+    ...user,
+    executor: {
+      image: "argo-ts",
+      command: localExecutorCommand(),
+      env: [{ name: "RUST_BACKTRACE", value: "0" }, { name: "NO_COLOR", value: "1" }],
+    },
+    artifactRepository: user.artifactRepository ??
+      { filesystem: { path: `${stateDir}/artifacts` } },
+  };
+}
+
+/** Starts the workflow controller for `argo-ts cluster up` (its hook); returns how to stop it. */
+export async function startEmbeddedController(
+  kubeconfigPath: string,
+  stateDir: string,
+): Promise<() => Promise<void>> {
+  await Deno.mkdir(`${stateDir}/artifacts`, { recursive: true });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const controller = new WorkflowController({
+    kubeconfig: kc,
+    config: embeddedControllerConfig(stateDir),
+    log: (message) => console.error(`controller: ${message}`),
+  });
+  await controller.start();
+  return () => controller.stop();
 }
 
 async function readFile(file: string): Promise<SourceDocument[] | undefined> {
