@@ -117,33 +117,19 @@ async function up(options: UpOptions, hooks: ClusterHooks): Promise<number> {
     return 1;
   }
   await Deno.mkdir(stateDir, { recursive: true });
-  const node = new LocalNode({
-    stateDir: `${stateDir}/node`,
-    // The executor runs from this installation: its program and Deno must be visible in pods.
-    readOnlyBinds: [REPO_ROOT, dirOf(Deno.execPath())],
-    log: (message) => console.error(`node: ${message}`),
-  });
-  let server;
+  let cluster: EmbeddedCluster;
   try {
-    server = await startApiServer({
+    cluster = await startEmbeddedCluster({
       stateDir,
+      nodeDir: `${stateDir}/node`,
       port: options.port,
-      crdDir: CRD_DIR,
-      logs: node.logs,
+      log: (message) => console.error(`node: ${message}`),
     });
   } catch (error) {
-    console.error(`argo-ts cluster: could not start the API server: ${(error as Error).message}`);
+    console.error(`argo-ts cluster: could not start: ${(error as Error).message}`);
     return 1;
   }
-  for (const name of ["default", "argo"]) {
-    await ensureNamespace(server.url, server.adminToken, server.caCert, name);
-  }
-  await node.start({
-    url: server.url,
-    token: server.adminToken,
-    caCert: server.caCert,
-    tokenFor: server.tokenFor,
-  });
+  const server = cluster;
   let stopController: (() => Promise<void>) | undefined;
   if (options.controller && hooks.startController && server.kubeconfigPath) {
     stopController = await hooks.startController(server.kubeconfigPath, stateDir);
@@ -163,8 +149,7 @@ async function up(options: UpOptions, hooks: ClusterHooks): Promise<number> {
   await stopped;
   console.error("argo-ts cluster: stopping");
   await stopController?.();
-  await node.close();
-  await server.close();
+  await cluster.close();
   try {
     await Deno.remove(`${stateDir}/cluster.pid`);
   } catch {
@@ -201,7 +186,8 @@ export async function startEmbeddedCluster(options: {
   });
   const server = await startApiServer({
     stateDir: options.stateDir,
-    port: options.port ?? 0,
+    // Without a port, a durable cluster reuses its last one (kubeconfigs stay valid).
+    port: options.port ?? (options.stateDir ? undefined : 0),
     crdDir: CRD_DIR,
     logs: node.logs,
   });
