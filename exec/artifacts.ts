@@ -1,15 +1,17 @@
 /**
- * Artifact drivers of the executor: loading input artifacts (`raw`, `http`, argo-ts's
- * `filesystem` repository) and saving output artifacts to the `filesystem` repository.
+ * Artifact drivers of the executor: loading input artifacts (`raw`, `http`, `s3`, argo-ts's
+ * `filesystem` repository) and saving output artifacts to the `s3` or `filesystem` repository.
  *
  * A `filesystem` location `{path: <root>, key: <key>}` names `<root>/<key>` on the node; a
- * location with only a key takes the root from the template's `archiveLocation`.
+ * location with only a key takes the root from the template's `archiveLocation`. An `s3`
+ * location with only a key likewise takes endpoint, bucket and credentials from it. The S3
+ * driver (`s3.ts`, with minio) is imported only when an S3 location is used.
  *
  * @module
  */
-import type { Template } from "../api/types.gen.ts";
+import type { S3Artifact, SecretKeySelector, Template } from "../api/types.gen.ts";
 import type { ExecLimits, ExecPaths } from "./contract.ts";
-import { isTarGz, tarGzToFile, untarGz, writeAll } from "./tar.ts";
+import { isTarGz, tarGzStream, tarGzToFile, untarGz, writeAll } from "./tar.ts";
 import { unzipFile, zipToFile } from "./zip.ts";
 import {
   basename,
@@ -29,6 +31,8 @@ export interface ArtifactContext {
   paths: ExecPaths;
   limits: ExecLimits;
   template: Template;
+  /** Retries of S3 requests (tests shorten them). */
+  s3Retry?: { attempts: number; baseMs: number };
 }
 
 const LOCATION_KEYS = [
@@ -75,6 +79,37 @@ function filesystemTarget(
   if (!loc.key) throw new ExecError(`${what}: the filesystem location has no key`);
   const key = safeRelative(loc.key, "artifact key");
   return { root, key, file: `${root.replace(/\/+$/, "")}/${key}` };
+}
+
+/** The template's `archiveLocation.s3`, when the default repository is S3. */
+function archiveS3(template: Template): S3Artifact | undefined {
+  return template.archiveLocation?.s3 ?? undefined;
+}
+
+/**
+ * An artifact's S3 location made whole: a location without endpoint or bucket (key-only) takes
+ * everything but the key from the archive location, as Argo does.
+ */
+function resolveS3(own: S3Artifact | undefined, template: Template, what: string): S3Artifact {
+  if (own?.endpoint && own.bucket) return own;
+  const archive = archiveS3(template);
+  if (!archive?.endpoint || !archive.bucket) {
+    throw new ExecError(
+      `${what}: the s3 location names no endpoint and bucket, and the template's ` +
+        "archiveLocation has no s3 repository to take them from",
+    );
+  }
+  const { key: _key, ...repository } = archive;
+  return { ...repository, ...(own?.key ? { key: own.key } : {}) };
+}
+
+async function openS3(ctx: ArtifactContext, location: S3Artifact) {
+  const { S3Store } = await import("./s3.ts");
+  return await S3Store.open({
+    location,
+    readSecret: (sel: SecretKeySelector | undefined) => readSecret(ctx, sel),
+    retry: ctx.s3Retry,
+  });
 }
 
 async function removeQuietly(path: string): Promise<void> {
@@ -163,9 +198,17 @@ async function download(ctx: ArtifactContext, art: ExecArtifact, tmp: string): P
     await Deno.copyFile(file, tmp);
     return false;
   }
+  if (art.s3) {
+    const location = resolveS3(art.s3, ctx.template, `artifact ${art.name}`);
+    const { s3Key } = await import("./s3.ts");
+    let key = s3Key(location.key, `artifact ${art.name}`);
+    if (art.subPath) key = s3Key(`${key}/${art.subPath}`, `artifact ${art.name}`);
+    const store = await openS3(ctx, location);
+    return await store.download(key, tmp, ctx.limits);
+  }
   throw new ExecError(
     `the ${kind} artifact driver is not supported by this executor yet ` +
-      `(raw, http and filesystem are)`,
+      `(raw, http, s3 and filesystem are)`,
   );
 }
 
@@ -233,7 +276,7 @@ function redactUrl(url: string): string {
 
 async function readSecret(
   ctx: ArtifactContext,
-  sel: { name?: string; key: string } | undefined,
+  sel: { name?: string; key: string } | undefined | null,
 ): Promise<string | undefined> {
   if (!sel?.name || !sel.key) return undefined;
   const name = safeRelative(sel.name, "secret name");
@@ -310,9 +353,7 @@ async function fetchFollowing(url: string, headers: Headers, shown: string): Pro
     try {
       res = await fetch(current, { headers, redirect: "manual" });
     } catch (e) {
-      // The error text may repeat the URL: keep only its kind.
-      const kind = e instanceof Error ? e.name : "Error";
-      throw new ExecError(`GET ${shown}: request failed (${kind})`);
+      throw new ExecError(`GET ${shown}: ${fetchFailure(e)}`);
     }
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !location) return res;
@@ -320,6 +361,30 @@ async function fetchFollowing(url: string, headers: Headers, shown: string): Pro
     current = new URL(location, current).toString();
   }
   throw new ExecError(`GET ${shown}: stopped after ${MAX_REDIRECTS} redirects`);
+}
+
+/**
+ * Why a fetch failed, in a few words. The error's own text is never used: it repeats the URL,
+ * with its user info and query string.
+ */
+function fetchFailure(e: unknown): string {
+  const texts: string[] = [];
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 5; depth++) {
+    texts.push(cur.message);
+    cur = cur.cause;
+  }
+  const all = texts.join(" ");
+  const known: [RegExp, string][] = [
+    [/connection refused/i, "connection refused"],
+    [/dns error|failed to lookup|name or service not known/i, "host name not found"],
+    [/timed? ?out/i, "timed out"],
+    [/connection reset/i, "connection reset"],
+    [/certificate|tls|ssl/i, "TLS error"],
+    [/are blocked/i, "the port is blocked"],
+  ];
+  const found = known.find(([re]) => re.test(all));
+  const kind = e instanceof Error ? e.name : "Error";
+  return found ? `cannot reach the server (${found[1]})` : `request failed (${kind})`;
 }
 
 function safeHost(url: string): string {
@@ -384,62 +449,67 @@ async function save(ctx: ArtifactContext, art: ExecArtifact): Promise<ExecArtifa
   if (!art.path) throw new ExecError(`outputs.artifacts.${art.name} did not specify a path`);
   const none = art.archive?.none !== undefined && art.archive?.none !== null;
   const zip = !none && art.archive?.zip !== undefined && art.archive?.zip !== null;
+  const format = none ? "none" : zip ? "zip" : "tar";
   const fileName = none ? basename(art.path) : zip ? `${art.name}.zip` : `${art.name}.tgz`;
 
-  // Where the artifact goes.
-  let loc: FilesystemLocation;
-  if (art.filesystem?.key) {
-    loc = art.filesystem;
-  } else {
-    const archive =
-      (ctx.template.archiveLocation as { filesystem?: FilesystemLocation } | undefined)
-        ?.filesystem;
-    const other = hasLocationOrKey(art) ? locationKind(art) : undefined;
-    if (other && other !== "filesystem") {
-      throw new ExecError(`the ${other} artifact driver is not supported by this executor yet`);
-    }
-    if (!archive?.key) {
-      throw new ExecError(
-        "no artifact repository to save to: the template's archiveLocation has no " +
-          "filesystem location (the only repository this executor supports yet)",
-      );
-    }
-    loc = { path: archive.path, key: `${archive.key.replace(/\/+$/, "")}/${fileName}` };
+  // Where the artifact goes: its own location, else the archive location's key + file name.
+  const archive = ctx.template.archiveLocation as
+    | { filesystem?: FilesystemLocation; s3?: S3Artifact }
+    | undefined;
+  const other = hasLocationOrKey(art) ? locationKind(art) : undefined;
+  if (other && other !== "filesystem" && other !== "s3") {
+    throw new ExecError(`the ${other} artifact driver is not supported by this executor yet`);
   }
-  const target = filesystemTarget(loc, ctx.template, `artifact ${art.name}`);
+  const useS3 = art.s3 ? true : art.filesystem ? false : archive?.s3 !== undefined;
+  if (!useS3 && !art.filesystem?.key && !archive?.filesystem?.key) {
+    throw new ExecError(
+      "no artifact repository to save to: the template's archiveLocation has no " +
+        "s3 or filesystem location",
+    );
+  }
 
   // Where the artifact is: main's volume (via /mainctrfs), else emissary's tarball.
   const mounted = overlappingMount(ctx.template, art.path)
     ? joinUnder(ctx.paths.mainFs, art.path)
     : undefined;
   const tarball = `${joinUnder(`${ctx.paths.varRunArgo}/outputs/artifacts`, art.path)}.tgz`;
-  const source = mounted ?? tarball;
-  if (!(await exists(source))) {
+  if (!(await exists(mounted ?? tarball))) {
     throw new ExecError(`${art.path} no such file or directory`, true);
   }
+  const source: Source = { mounted, tarball, limits: ctx.limits };
 
+  if (useS3) {
+    const location = resolveS3(art.s3, ctx.template, `artifact ${art.name}`);
+    const { s3Key } = await import("./s3.ts");
+    const key = art.s3?.key
+      ? s3Key(art.s3.key, `artifact ${art.name}`)
+      : s3Key(`${archive?.s3?.key ?? ""}/${fileName}`, `artifact ${art.name}`);
+    const store = await openS3(ctx, location);
+    await store.ensureBucket();
+    await saveToS3(store, key, format, source);
+    log(`Saved artifact '${art.name}' to ${store.url(key)}`);
+    const { s3: own, filesystem: _fs, ...rest } = art;
+    // Saved to the default repository: the key alone (Argo's key-only artifact), so that no
+    // repository detail is copied into the workflow's status.
+    const reported: S3Artifact = own?.endpoint && own.bucket ? { ...own, key } : { key };
+    return { ...rest, s3: reported };
+  }
+
+  const loc: FilesystemLocation = art.filesystem?.key ? art.filesystem : {
+    path: archive?.filesystem?.path,
+    key: `${(archive?.filesystem?.key ?? "").replace(/\/+$/, "")}/${fileName}`,
+  };
+  const target = filesystemTarget(loc, ctx.template, `artifact ${art.name}`);
   await Deno.mkdir(dirname(target.file), { recursive: true });
   const staging = `${target.file}.saving-${crypto.randomUUID()}`;
   try {
-    // What to store, from a path (main's volume, or emissary's tarball unpacked).
-    const store = async (item: string) => {
-      if (zip) await zipToFile(item, staging);
-      else if (none) await copyTree(item, staging, item);
-      else await tarGzToFile(item, staging);
-    };
-    if (mounted) await store(mounted);
-    else if (!none && !zip) await Deno.copyFile(tarball, staging);
+    if (format === "tar" && !mounted) await Deno.copyFile(tarball, staging);
     else {
-      const tmpDir = await Deno.makeTempDir({ prefix: "argo-ts-out-" });
-      try {
-        const file = await Deno.open(tarball, { read: true });
-        await untarGz(file.readable, tmpDir, ctx.limits);
-        const names: string[] = [];
-        for await (const e of Deno.readDir(tmpDir)) names.push(e.name);
-        await store(names.length === 1 ? `${tmpDir}/${names[0]}` : tmpDir);
-      } finally {
-        await removeQuietly(tmpDir);
-      }
+      await withItem(source, async (item) => {
+        if (format === "zip") await zipToFile(item, staging);
+        else if (format === "none") await copyTree(item, staging, item);
+        else await tarGzToFile(item, staging);
+      });
     }
     await removeQuietly(target.file);
     await Deno.rename(staging, target.file);
@@ -452,6 +522,59 @@ async function save(ctx: ArtifactContext, art: ExecArtifact): Promise<ExecArtifa
   return { ...rest, filesystem: { path: target.root, key: target.key } };
 }
 
+/** An output artifact's content: on main's volume, or in emissary's tarball. */
+interface Source {
+  mounted?: string;
+  tarball: string;
+  limits: ExecLimits;
+}
+
+/** Runs `fn` on the artifact as a path: main's volume, or emissary's tarball unpacked. */
+async function withItem(source: Source, fn: (item: string) => Promise<void>): Promise<void> {
+  if (source.mounted) return await fn(source.mounted);
+  const tmpDir = await Deno.makeTempDir({ prefix: "argo-ts-out-" });
+  try {
+    const file = await Deno.open(source.tarball, { read: true });
+    await untarGz(file.readable, tmpDir, source.limits);
+    const names: string[] = [];
+    for await (const e of Deno.readDir(tmpDir)) names.push(e.name);
+    await fn(names.length === 1 ? `${tmpDir}/${names[0]}` : tmpDir);
+  } finally {
+    await removeQuietly(tmpDir);
+  }
+}
+
+type S3StoreOf = Awaited<ReturnType<typeof openS3>>;
+
+async function saveToS3(
+  store: S3StoreOf,
+  key: string,
+  format: "tar" | "zip" | "none",
+  source: Source,
+): Promise<void> {
+  if (format === "tar") {
+    // emissary's tarball has a known size; a path on main's volume is packed while uploading.
+    if (source.mounted) await store.putStream(key, () => tarGzStream(source.mounted!));
+    else await store.putFile(key, source.tarball);
+    return;
+  }
+  await withItem(source, async (item) => {
+    if (format === "none") {
+      const info = await Deno.stat(item);
+      if (info.isDirectory) await store.putTree(key, item);
+      else await store.putFile(key, item);
+      return;
+    }
+    const tmpDir = await Deno.makeTempDir({ prefix: "argo-ts-zip-" });
+    try {
+      await zipToFile(item, `${tmpDir}/artifact.zip`);
+      await store.putFile(key, `${tmpDir}/artifact.zip`);
+    } finally {
+      await removeQuietly(tmpDir);
+    }
+  });
+}
+
 /** Whether main's log is archived (`archiveLocation.archiveLogs`, resolved by the engine). */
 export function archiveLogs(template: Template): boolean {
   return template.archiveLocation?.archiveLogs === true;
@@ -459,12 +582,22 @@ export function archiveLogs(template: Template): boolean {
 
 /** Saves main's combined output as the artifact `main-logs` (`<archive key>/main.log`). */
 export async function saveMainLog(ctx: ArtifactContext, combined: string): Promise<ExecArtifact> {
+  const s3 = archiveS3(ctx.template);
+  if (s3) {
+    const location = resolveS3(undefined, ctx.template, "main-logs");
+    const { s3Key } = await import("./s3.ts");
+    const key = s3Key(`${s3.key ?? ""}/main.log`, "main-logs");
+    const store = await openS3(ctx, location);
+    await store.ensureBucket();
+    if (await exists(combined)) await store.putFile(key, combined);
+    else await store.putStream(key, () => ReadableStream.from<Uint8Array>([]));
+    return { name: "main-logs", s3: { key } };
+  }
   const archive = (ctx.template.archiveLocation as { filesystem?: FilesystemLocation } | undefined)
     ?.filesystem;
   if (!archive?.key) {
     throw new ExecError(
-      "failed to save main's log: the archiveLocation has no filesystem location " +
-        "(the only repository this executor supports yet)",
+      "failed to save main's log: the archiveLocation has no s3 or filesystem location",
     );
   }
   const loc = { path: archive.path, key: `${archive.key.replace(/\/+$/, "")}/main.log` };

@@ -531,9 +531,14 @@ async function* entry(path: string, name: string): AsyncGenerator<Uint8Array> {
   // Sockets, FIFOs and devices are left out.
 }
 
+/** `source` (a file or directory) as a tar.gz stream, read as it is consumed. */
+export function tarGzStream(source: string): ReadableStream<Uint8Array> {
+  return ReadableStream.from(tarEntries(source)).pipeThrough(gzip());
+}
+
 /** Streams `source` as tar.gz into the file `dest` (created or truncated). */
 export async function tarGzToFile(source: string, dest: string): Promise<void> {
-  const stream = ReadableStream.from(tarEntries(source)).pipeThrough(gzip());
+  const stream = tarGzStream(source);
   const out = await Deno.open(dest, { write: true, create: true, truncate: true, mode: 0o644 });
   await stream.pipeTo(out.writable);
 }
