@@ -11,7 +11,7 @@
 import { EXIT_USAGE, notBuiltMessage } from "./cli/not_built.ts";
 
 /** Modes that other work will deliver; until then each says so and exits 2. */
-const NOT_BUILT_MODES = new Set(["controller"]);
+const NOT_BUILT_MODES = new Set<string>([]);
 
 export async function main(args: string[]): Promise<number> {
   const mode = args[0];
@@ -28,6 +28,10 @@ export async function main(args: string[]): Promise<number> {
     const { runClusterCommand } = await import("./cluster/command.ts");
     const { startEmbeddedController } = await import("./commands/run.ts");
     return await runClusterCommand(args.slice(1), { startController: startEmbeddedController });
+  }
+  if (mode === "controller") {
+    const { runController } = await import("./commands/controller.ts");
+    return await runController(args.slice(1));
   }
   if (mode === "exec") {
     const { runExec } = await import("./exec/mod.ts");

@@ -14,6 +14,17 @@ export interface BenchScenario {
   target?: number;
 }
 
+/**
+ * A scenario that measures itself, asynchronously: for work that runs through live processes
+ * (a cluster, pods) where the harness's alternate-and-repeat loop would take minutes. It
+ * returns its own medians of ours and of the floor, measured in the same run.
+ */
+export interface AsyncBenchScenario {
+  name: string;
+  measureAsync(): Promise<{ oursMs: number; floorMs: number }>;
+  target?: number;
+}
+
 export interface BenchResult {
   name: string;
   oursMs: number;
@@ -47,7 +58,19 @@ export function measure(scenario: BenchScenario, rounds = 7): BenchResult {
   };
 }
 
-function median(values: number[]): number {
+/** Runs a self-measuring scenario and reports it like the synchronous ones. */
+export async function measureAsync(scenario: AsyncBenchScenario): Promise<BenchResult> {
+  const { oursMs, floorMs } = await scenario.measureAsync();
+  return {
+    name: scenario.name,
+    oursMs,
+    floorMs,
+    ratio: oursMs / Math.max(floorMs, 1e-6),
+    target: scenario.target,
+  };
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }

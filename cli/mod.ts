@@ -11,6 +11,20 @@ import { EXIT_USAGE, notBuiltMessage } from "./not_built.ts";
 import { lintCommand } from "./lint.ts";
 import { exprCommand } from "./expr.ts";
 import { VERSION, versionCommand } from "./version.ts";
+import { logsCommand } from "./logs.ts";
+import { completionCommand } from "./completion.ts";
+import { cpCommand } from "./cp.ts";
+import { clusterTemplateCommand, cronCommand, templateCommand } from "./templates.ts";
+import {
+  nodeCommand,
+  resubmitCommand,
+  resumeCommand,
+  retryCommand,
+  stopCommand,
+  suspendCommand,
+  terminateCommand,
+} from "./actions.ts";
+import { waitCommand, watchCommand } from "./watch.ts";
 import {
   addGlobalOptions,
   deleteCommand,
@@ -24,23 +38,7 @@ export { memoryIo, processIo } from "./io.ts";
 export { EXIT_USAGE, notBuiltMessage } from "./not_built.ts";
 
 /** Argo CLI commands that later work will deliver; until then each says so and exits 2. */
-const NOT_BUILT_COMMANDS: Array<[name: string, description: string]> = [
-  ["logs", "View logs of a pod or workflow"],
-  ["watch", "Watch a workflow until it completes"],
-  ["wait", "Wait for workflows to complete"],
-  ["retry", "Retry zero or more workflows"],
-  ["resubmit", "Resubmit one or more workflows"],
-  ["suspend", "Suspend zero or more workflows"],
-  ["resume", "Resume zero or more workflows"],
-  ["stop", "Stop zero or more workflows allowing all exit handlers to run"],
-  ["terminate", "Terminate zero or more workflows immediately"],
-  ["node", "Perform action on a node in a workflow"],
-  ["cp", "Copy artifacts from a workflow to a local directory"],
-  ["template", "Manipulate workflow templates"],
-  ["cluster-template", "Manipulate cluster workflow templates"],
-  ["cron", "Manage cron workflows"],
-  ["completion", "Output shell completion code"],
-];
+const NOT_BUILT_COMMANDS: Array<[name: string, description: string]> = [];
 
 /** Builds the command tree for one invocation. */
 export function buildProgram(ctx: CliContext): Command {
@@ -58,6 +56,21 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(listCommand(ctx));
   program.addCommand(getCommand(ctx));
   program.addCommand(deleteCommand(ctx));
+  program.addCommand(logsCommand(ctx));
+  program.addCommand(waitCommand(ctx));
+  program.addCommand(watchCommand(ctx));
+  program.addCommand(suspendCommand(ctx));
+  program.addCommand(resumeCommand(ctx));
+  program.addCommand(stopCommand(ctx));
+  program.addCommand(terminateCommand(ctx));
+  program.addCommand(nodeCommand(ctx));
+  program.addCommand(retryCommand(ctx));
+  program.addCommand(resubmitCommand(ctx));
+  program.addCommand(templateCommand(ctx));
+  program.addCommand(clusterTemplateCommand(ctx));
+  program.addCommand(cronCommand(ctx));
+  program.addCommand(cpCommand(ctx));
+  program.addCommand(completionCommand(ctx, () => program));
   program.addCommand(lintCommand(ctx));
   program.addCommand(exprCommand(ctx));
   program.addCommand(versionCommand(ctx));
@@ -73,13 +86,17 @@ export function buildProgram(ctx: CliContext): Command {
         ctx.exitCode = EXIT_USAGE;
       });
   }
-  // Subcommands report their own usage errors through the same override.
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({
-      writeOut: (text) => ctx.io.out(text),
-      writeErr: (text) => ctx.io.err(text),
-    });
-  }
+  // Every command, nested ones too, reports usage errors through the same override.
+  const configure = (parent: Command<unknown[], Record<string, unknown>>) => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput({
+        writeOut: (text) => ctx.io.out(text),
+        writeErr: (text) => ctx.io.err(text),
+      });
+      configure(command);
+    }
+  };
+  configure(program);
   return program;
 }
 

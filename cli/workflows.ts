@@ -5,12 +5,24 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { stringify as toYaml } from "yaml";
 import { decodeText, loadSource, type SourceDocument } from "../api/source.ts";
-import type { Parameter, Workflow } from "../api/types.gen.ts";
-import { connect, type Connection, type KubeError, WorkflowClient } from "../kube/client.ts";
+import type { CronWorkflow, Parameter, Workflow } from "../api/types.gen.ts";
+import {
+  clusterWorkflowTemplateClient,
+  connect,
+  type Connection,
+  cronWorkflowClient,
+  type CustomResourceClient,
+  type KubeError,
+  PodClient,
+  WorkflowClient,
+  workflowTemplateClient,
+} from "../kube/client.ts";
 import { lintDocuments } from "../validate/mod.ts";
 import type { CliContext } from "./io.ts";
 import { formatFinding } from "./lint.ts";
-import { EXIT_USAGE, notBuiltMessage } from "./not_built.ts";
+import { EXIT_USAGE } from "./not_built.ts";
+import { streamWorkflowLogs } from "./logs.ts";
+import { waitForAll, watchWorkflow } from "./watch.ts";
 import {
   printWorkflowGet,
   printWorkflowHeader,
@@ -38,7 +50,7 @@ export function addGlobalOptions<T extends Command>(program: T): T {
   return program;
 }
 
-function globals(command: Command<unknown[], Record<string, unknown>>): GlobalOptions {
+export function globals(command: Command<unknown[], Record<string, unknown>>): GlobalOptions {
   const all = command.optsWithGlobals() as Record<string, unknown>;
   return {
     namespace: typeof all.namespace === "string" ? all.namespace : undefined,
@@ -48,7 +60,7 @@ function globals(command: Command<unknown[], Record<string, unknown>>): GlobalOp
   };
 }
 
-function open(
+export function open(
   ctx: CliContext,
   options: GlobalOptions,
 ): { client: WorkflowClient; connection: Connection } | undefined {
@@ -61,22 +73,22 @@ function open(
   return { client: new WorkflowClient(connected.value), connection: connected.value };
 }
 
-function reportError(ctx: CliContext, error: KubeError, what?: string): void {
+export function reportError(ctx: CliContext, error: KubeError, what?: string): void {
   const prefix = what ? `${what}: ` : "";
   ctx.io.err(`argo-ts: ${prefix}${error.message}\n`);
   ctx.exitCode = 1;
 }
 
-function printObject(ctx: CliContext, value: unknown, format: "json" | "yaml"): void {
+export function printObject(ctx: CliContext, value: unknown, format: "json" | "yaml"): void {
   ctx.io.out(
     format === "json" ? JSON.stringify(value, null, 2) + "\n" : toYaml(value, { version: "1.1" }),
   );
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Parses `-p name=value` pairs; a pair without `=` is a usage error. */
-function parseParameters(
+export function parseParameters(
   pairs: string[],
 ): { ok: true; value: Parameter[] } | { ok: false; message: string } {
   const parameters: Parameter[] = [];
@@ -88,7 +100,7 @@ function parseParameters(
   return { ok: true, value: parameters };
 }
 
-function parseLabels(text: string | undefined): Record<string, string> {
+export function parseLabels(text: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of (text ?? "").split(",").filter((p) => p.includes("="))) {
     const at = pair.indexOf("=");
@@ -113,7 +125,11 @@ export function applyParameters(workflow: Workflow, parameters: Parameter[]): vo
 export function submitCommand(ctx: CliContext) {
   return new Command("submit")
     .description("Submit a workflow")
-    .argument("<files...>", "workflow files, or - for standard input")
+    .argument("[files...]", "workflow files, or - for standard input")
+    .option(
+      "--from <kind/name>",
+      "submit from a wftmpl, cwftmpl or cronwf, e.g. wftmpl/my-template",
+    )
     .option("-p, --parameter <name=value>", "input parameter (repeatable)", collect, [] as string[])
     .option("-f, --parameter-file <file>", "a YAML or JSON file of parameter values")
     .option("--entrypoint <template>", "override the entrypoint")
@@ -135,13 +151,8 @@ export function submitCommand(ctx: CliContext) {
     .option("--watch", "watch the workflow until it completes")
     .option("--log", "stream the pods' logs until the workflow completes")
     .action(async (files, options, command) => {
-      if (options.wait || options.watch || options.log) {
-        // These need the controller running the workflow; until it exists they would hang.
-        ctx.io.err(
-          notBuiltMessage(
-            options.wait ? "submit --wait" : options.watch ? "submit --watch" : "submit --log",
-          ),
-        );
+      if (options.wait && options.watch) {
+        ctx.io.err("argo-ts submit: use --wait or --watch, not both\n");
         ctx.exitCode = EXIT_USAGE;
         return;
       }
@@ -163,26 +174,15 @@ export function submitCommand(ctx: CliContext) {
           ...fromFile.value.filter((p) => !parameters.some((q) => q.name === p.name)),
         );
       }
-      const documents = await readDocuments(ctx, files);
-      if (!documents) return;
-      const lint = lintDocuments(documents);
-      const errors = lint.findings.filter((f) => f.severity === "error");
-      if (errors.length > 0) {
-        for (const finding of errors) {
-          ctx.io.err(formatFinding(finding, { output: "pretty", color: false }));
-        }
-        ctx.io.err(`argo-ts submit: not submitted: ${errors.length} error(s) in the workflow\n`);
-        ctx.exitCode = 1;
+      if ((files.length === 0) === (options.from === undefined)) {
+        ctx.io.err("argo-ts submit: give workflow files, or --from kind/name, not both\n");
+        ctx.exitCode = EXIT_USAGE;
         return;
       }
-      const workflows = documents.map((d) => d.value as Workflow).filter((v) =>
-        v?.kind === "Workflow"
-      );
-      if (workflows.length === 0) {
-        ctx.io.err("argo-ts submit: no Workflow found in the files given\n");
-        ctx.exitCode = 1;
-        return;
-      }
+      const workflows = options.from === undefined
+        ? await workflowsFromFiles(ctx, files)
+        : await workflowFromRef(ctx, globals(command), options.from);
+      if (!workflows) return;
       const global = globals(command);
       const labels = parseLabels(options.labels);
       for (const workflow of workflows) {
@@ -206,21 +206,165 @@ export function submitCommand(ctx: CliContext) {
       }
       const opened = open(ctx, global);
       if (!opened) return;
+      const created: Array<{ namespace: string; name: string }> = [];
       for (const workflow of workflows) {
         const namespace = global.namespace ?? workflow.metadata.namespace ??
           opened.connection.namespace;
-        const created = await opened.client.create(
+        const result = await opened.client.create(
           namespace,
           workflow,
           options.serverDryRun ?? false,
         );
-        if (!created.ok) {
-          reportError(ctx, created.error, "Failed to submit workflow");
+        if (!result.ok) {
+          reportError(ctx, result.error, "Failed to submit workflow");
           return;
         }
-        printSubmitted(ctx, created.value, options.output);
+        printSubmitted(ctx, result.value, options.output);
+        created.push({ namespace, name: result.value.metadata.name ?? "" });
       }
+      if (options.serverDryRun) return;
+      await followSubmitted(ctx, opened.client, created, {
+        wait: options.wait ?? false,
+        watch: options.watch ?? false,
+        log: options.log ?? false,
+        // Argo keeps stdout to the document alone when one was asked for.
+        quiet: options.output === "json" || options.output === "yaml" ||
+          options.output === "name",
+      });
     });
+}
+
+/** `--log`, `--wait` and `--watch` after a submit (also used by `retry` and `resubmit`). */
+export async function followSubmitted(
+  ctx: CliContext,
+  client: WorkflowClient,
+  workflows: Array<{ namespace: string; name: string }>,
+  options: { wait: boolean; watch: boolean; log: boolean; quiet: boolean },
+): Promise<void> {
+  if (options.log) {
+    const pods = new PodClient(client.connection);
+    for (const { namespace, name } of workflows) {
+      await streamWorkflowLogs(ctx, client, pods, namespace, name, {
+        container: "main",
+        follow: true,
+        timestamps: false,
+        color: ctx.io.isTerminal && !ctx.io.env("NO_COLOR"),
+      });
+    }
+  }
+  if (options.watch) {
+    for (const { namespace, name } of workflows) {
+      const done = await watchWorkflow(ctx, client, namespace, name, {
+        color: ctx.io.isTerminal && !ctx.io.env("NO_COLOR"),
+        utf8: true,
+      });
+      if (!done.ok) reportError(ctx, done.error);
+    }
+  } else if (options.wait) {
+    for (const namespace of new Set(workflows.map((w) => w.namespace))) {
+      const names = workflows.filter((w) => w.namespace === namespace).map((w) => w.name);
+      const ok = await waitForAll(ctx, client, namespace, names, { quiet: options.quiet });
+      if (!ok) ctx.exitCode = 1;
+    }
+  }
+}
+
+/** Reads, lints and returns the Workflows of the files; undefined after reporting. */
+async function workflowsFromFiles(
+  ctx: CliContext,
+  files: string[],
+): Promise<Workflow[] | undefined> {
+  const documents = await readDocuments(ctx, files);
+  if (!documents) return undefined;
+  const lint = lintDocuments(documents);
+  const errors = lint.findings.filter((f) => f.severity === "error");
+  if (errors.length > 0) {
+    for (const finding of errors) {
+      ctx.io.err(formatFinding(finding, { output: "pretty", color: false }));
+    }
+    ctx.io.err(`argo-ts submit: not submitted: ${errors.length} error(s) in the workflow\n`);
+    ctx.exitCode = 1;
+    return undefined;
+  }
+  const workflows = documents.map((d) => d.value as Workflow).filter((v) => v?.kind === "Workflow");
+  if (workflows.length === 0) {
+    ctx.io.err("argo-ts submit: no Workflow found in the files given\n");
+    ctx.exitCode = 1;
+    return undefined;
+  }
+  return workflows;
+}
+
+const FROM_KINDS: Record<string, "wftmpl" | "cwftmpl" | "cronwf"> = {
+  wftmpl: "wftmpl",
+  workflowtemplate: "wftmpl",
+  cwftmpl: "cwftmpl",
+  clusterworkflowtemplate: "cwftmpl",
+  cronwf: "cronwf",
+  cronworkflow: "cronwf",
+};
+
+/** `--from kind/name`: the Workflow Argo makes from a template or a cron workflow. */
+async function workflowFromRef(
+  ctx: CliContext,
+  global: GlobalOptions,
+  from: string,
+): Promise<Workflow[] | undefined> {
+  const [kindText, name, ...rest] = from.split("/");
+  const kind = FROM_KINDS[kindText?.toLowerCase() ?? ""];
+  if (!kind || !name || rest.length > 0) {
+    ctx.io.err(
+      `argo-ts submit: cannot read --from "${from}"; use wftmpl/NAME, cwftmpl/NAME or cronwf/NAME\n`,
+    );
+    ctx.exitCode = EXIT_USAGE;
+    return undefined;
+  }
+  const opened = open(ctx, global);
+  if (!opened) return undefined;
+  const namespace = global.namespace ?? opened.connection.namespace;
+  const client = kind === "wftmpl"
+    ? workflowTemplateClient(opened.connection)
+    : kind === "cwftmpl"
+    ? clusterWorkflowTemplateClient(opened.connection)
+    : cronWorkflowClient(opened.connection);
+  const got = await (client as CustomResourceClient<{ spec?: unknown }>).get(namespace, name);
+  if (!got.ok) {
+    const noun = {
+      wftmpl: "WorkflowTemplate",
+      cwftmpl: "ClusterWorkflowTemplate",
+      cronwf: "CronWorkflow",
+    }[kind];
+    if (got.error.code === 404) {
+      ctx.io.err(`argo-ts submit: ${noun} "${name}" not found; create it first\n`);
+      ctx.exitCode = 1;
+    } else reportError(ctx, got.error);
+    return undefined;
+  }
+  const base = { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow" };
+  if (kind === "cronwf") {
+    const cron = got.value as CronWorkflow;
+    return [{
+      ...base,
+      metadata: {
+        generateName: `${name}-`,
+        labels: {
+          ...cron.spec.workflowMetadata?.labels,
+          "workflows.argoproj.io/cron-workflow": name,
+        },
+      },
+      spec: structuredClone(cron.spec.workflowSpec),
+    } as Workflow];
+  }
+  const label = kind === "wftmpl"
+    ? "workflows.argoproj.io/workflow-template"
+    : "workflows.argoproj.io/cluster-workflow-template";
+  return [{
+    ...base,
+    metadata: { generateName: `${name}-`, labels: { [label]: name } },
+    spec: {
+      workflowTemplateRef: kind === "wftmpl" ? { name } : { name, clusterScope: true },
+    },
+  } as Workflow];
 }
 
 function printSubmitted(ctx: CliContext, workflow: Workflow, output: string | undefined): void {
@@ -256,7 +400,7 @@ async function readParameterFile(
   };
 }
 
-async function readDocuments(
+export async function readDocuments(
   ctx: CliContext,
   files: string[],
 ): Promise<SourceDocument[] | undefined> {
@@ -384,7 +528,7 @@ export function parseSince(text: string): number | undefined {
 }
 
 /** Resolves `@latest` to the most recently created workflow's name. */
-async function resolveName(
+export async function resolveName(
   ctx: CliContext,
   client: WorkflowClient,
   namespace: string,
@@ -409,7 +553,12 @@ async function resolveName(
 }
 
 /** A not-found message with close names, as a helpful CLI gives. */
-async function notFound(ctx: CliContext, client: WorkflowClient, namespace: string, name: string) {
+export async function notFound(
+  ctx: CliContext,
+  client: WorkflowClient,
+  namespace: string,
+  name: string,
+) {
   const listed = await client.list(namespace);
   const names = listed.ok ? listed.value.items.map((w) => w.metadata.name ?? "") : [];
   const { closest } = await import("../validate/issue.ts");
@@ -482,10 +631,21 @@ export function deleteCommand(ctx: CliContext) {
     .option("--all", "delete all workflows in the namespace")
     .option("--completed", "delete completed workflows")
     .option("--prefix <prefix>", "delete workflows whose name starts with this")
+    .option("--older <duration>", "delete completed workflows finished longer ago, e.g. 1d")
+    .option("--resubmitted", "delete resubmitted workflows")
     .option("-l, --selector <selector>", "label selector")
     .option("--dry-run", "print what would be deleted")
     .action(async (names, options, command) => {
-      const bulk = options.all || options.completed || options.prefix || options.selector;
+      const olderMs = options.older === undefined ? undefined : parseSince(options.older);
+      if (options.older !== undefined && olderMs === undefined) {
+        ctx.io.err(
+          `argo-ts delete: cannot read --older "${options.older}"; use e.g. 30m, 2h or 1d\n`,
+        );
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const bulk = options.all || options.completed || options.prefix || options.selector ||
+        options.older || options.resubmitted;
       if (names.length === 0 && !bulk) {
         ctx.io.err("argo-ts delete: name a workflow, or use --all, --completed, --prefix or -l\n");
         ctx.exitCode = EXIT_USAGE;
@@ -499,8 +659,12 @@ export function deleteCommand(ctx: CliContext) {
       if (bulk) {
         const selectors = [
           options.selector,
-          options.completed ? "workflows.argoproj.io/completed=true" : undefined,
+          options.completed || olderMs !== undefined
+            ? "workflows.argoproj.io/completed=true"
+            : undefined,
+          options.resubmitted ? "workflows.argoproj.io/resubmitted-from-workflow" : undefined,
         ];
+        const now = Date.now();
         const listed = await opened.client.list(namespace, {
           labelSelector: selectors.filter((s) => s).join(",") || undefined,
         });
@@ -511,6 +675,8 @@ export function deleteCommand(ctx: CliContext) {
         for (const wf of listed.value.items) {
           const name = wf.metadata.name ?? "";
           if (options.prefix && !name.startsWith(options.prefix)) continue;
+          const finished = Date.parse(wf.status?.finishedAt ?? "");
+          if (olderMs !== undefined && !(now - finished > olderMs)) continue;
           if (!targets.includes(name)) targets.push(name);
         }
       }

@@ -4,7 +4,13 @@
  * what went wrong and which kubeconfig and server were used.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { Workflow } from "../api/types.gen.ts";
+import { Writable } from "node:stream";
+import type {
+  ClusterWorkflowTemplate,
+  CronWorkflow,
+  Workflow,
+  WorkflowTemplate,
+} from "../api/types.gen.ts";
 import { API_GROUP, API_VERSION } from "../api/meta.ts";
 import {
   chooseKubeconfig,
@@ -127,108 +133,234 @@ export interface WorkflowList {
   resourceVersion?: string;
 }
 
-/** Argo Workflows through the API server. */
-export class WorkflowClient {
+/** One kind of custom resource of Argo's API group, namespaced or cluster-scoped. */
+export class CustomResourceClient<T> {
   readonly #api: k8s.CustomObjectsApi;
 
-  constructor(readonly connection: Connection) {
+  constructor(
+    readonly connection: Connection,
+    readonly plural: string,
+    readonly clusterScoped = false,
+  ) {
     this.#api = connection.config.makeApiClient(k8s.CustomObjectsApi);
   }
 
-  async #call<T>(fn: () => Promise<unknown>): Promise<KubeResult<T>> {
+  async #call<R>(fn: () => Promise<unknown>): Promise<KubeResult<R>> {
     try {
-      return { ok: true, value: await fn() as T };
+      return { ok: true, value: await fn() as R };
     } catch (error) {
       return { ok: false, error: toKubeError(error, this.connection) };
     }
   }
 
-  /** Lists workflows in a namespace, or in all namespaces when `namespace` is undefined. */
-  list(
+  #target(namespace: string | undefined) {
+    return { group: API_GROUP, version: API_VERSION, plural: this.plural, namespace };
+  }
+
+  /** Lists objects in a namespace, or in all namespaces when `namespace` is undefined. */
+  async list(
     namespace: string | undefined,
     options: ListOptions = {},
-  ): Promise<KubeResult<WorkflowList>> {
+  ): Promise<KubeResult<{ items: T[]; continueToken?: string; resourceVersion?: string }>> {
     const common = {
       group: API_GROUP,
       version: API_VERSION,
-      plural: "workflows",
+      plural: this.plural,
       labelSelector: options.labelSelector,
       fieldSelector: options.fieldSelector,
       limit: options.limit,
       _continue: options.continueToken,
     };
-    return this.#call<
-      { items?: Workflow[]; metadata?: { continue?: string; resourceVersion?: string } }
-    >(
-      () =>
-        namespace === undefined
-          ? this.#api.listClusterCustomObject(common)
-          : this.#api.listNamespacedCustomObject({ ...common, namespace }),
-    ).then((result) =>
-      result.ok
-        ? {
-          ok: true,
-          value: {
-            items: result.value.items ?? [],
-            continueToken: result.value.metadata?.continue || undefined,
-            resourceVersion: result.value.metadata?.resourceVersion,
-          },
-        }
-        : result
+    const result = await this.#call<
+      { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } }
+    >(() =>
+      namespace === undefined || this.clusterScoped
+        ? this.#api.listClusterCustomObject(common)
+        : this.#api.listNamespacedCustomObject({ ...common, namespace })
+    );
+    if (!result.ok) return result;
+    return {
+      ok: true,
+      value: {
+        items: result.value.items ?? [],
+        continueToken: result.value.metadata?.continue || undefined,
+        resourceVersion: result.value.metadata?.resourceVersion,
+      },
+    };
+  }
+
+  get(namespace: string, name: string): Promise<KubeResult<T>> {
+    const target = this.#target(namespace);
+    return this.#call(() =>
+      this.clusterScoped
+        ? this.#api.getClusterCustomObject({ ...target, name })
+        : this.#api.getNamespacedCustomObject({ ...target, namespace, name })
     );
   }
 
-  get(namespace: string, name: string): Promise<KubeResult<Workflow>> {
+  create(namespace: string, object: T, dryRun = false): Promise<KubeResult<T>> {
+    const target = this.#target(namespace);
+    const dry = dryRun ? "All" : undefined;
     return this.#call(() =>
-      this.#api.getNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: "workflows",
-        namespace,
-        name,
-      })
+      this.clusterScoped
+        ? this.#api.createClusterCustomObject({ ...target, body: object as object, dryRun: dry })
+        : this.#api.createNamespacedCustomObject({
+          ...target,
+          namespace,
+          body: object as object,
+          dryRun: dry,
+        })
     );
   }
 
-  create(namespace: string, workflow: Workflow, dryRun = false): Promise<KubeResult<Workflow>> {
+  /** Replaces the object (PUT); `object` must carry the current resourceVersion. */
+  replace(namespace: string, name: string, object: T): Promise<KubeResult<T>> {
+    const target = this.#target(namespace);
     return this.#call(() =>
-      this.#api.createNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: "workflows",
-        namespace,
-        body: workflow,
-        dryRun: dryRun ? "All" : undefined,
-      })
+      this.clusterScoped
+        ? this.#api.replaceClusterCustomObject({ ...target, name, body: object as object })
+        : this.#api.replaceNamespacedCustomObject({
+          ...target,
+          namespace,
+          name,
+          body: object as object,
+        })
     );
   }
 
   delete(namespace: string, name: string): Promise<KubeResult<unknown>> {
+    const target = this.#target(namespace);
     return this.#call(() =>
-      this.#api.deleteNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: "workflows",
-        namespace,
-        name,
-      })
+      this.clusterScoped
+        ? this.#api.deleteClusterCustomObject({ ...target, name })
+        : this.#api.deleteNamespacedCustomObject({ ...target, namespace, name })
     );
   }
 
-  /** A JSON merge patch (RFC 7386) of a workflow. */
-  mergePatch(namespace: string, name: string, patch: unknown): Promise<KubeResult<Workflow>> {
+  /** A JSON merge patch (RFC 7386); `null` values remove fields. */
+  mergePatch(namespace: string, name: string, patch: unknown): Promise<KubeResult<T>> {
+    const target = this.#target(namespace);
+    const header = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
     return this.#call(() =>
-      this.#api.patchNamespacedCustomObject(
-        {
-          group: API_GROUP,
-          version: API_VERSION,
-          plural: "workflows",
-          namespace,
-          name,
-          body: patch,
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-      )
+      this.clusterScoped
+        ? this.#api.patchClusterCustomObject({ ...target, name, body: patch as object }, header)
+        : this.#api.patchNamespacedCustomObject(
+          { ...target, namespace, name, body: patch as object },
+          header,
+        )
     );
+  }
+}
+
+/** Argo Workflows through the API server. */
+export class WorkflowClient extends CustomResourceClient<Workflow> {
+  constructor(connection: Connection) {
+    super(connection, "workflows");
+  }
+}
+
+export const workflowTemplateClient = (connection: Connection) =>
+  new CustomResourceClient<WorkflowTemplate>(connection, "workflowtemplates");
+export const clusterWorkflowTemplateClient = (connection: Connection) =>
+  new CustomResourceClient<ClusterWorkflowTemplate>(
+    connection,
+    "clusterworkflowtemplates",
+    true,
+  );
+export const cronWorkflowClient = (connection: Connection) =>
+  new CustomResourceClient<CronWorkflow>(connection, "cronworkflows");
+
+/** What `pods/{name}/log` is asked for. */
+export interface PodLogOptions {
+  container: string;
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+}
+
+/** An open log stream: text arrives through the callback; `done` settles when it ends. */
+export interface LogStream {
+  done: Promise<KubeResult<void>>;
+  abort(): void;
+}
+
+/** Pods and their logs. */
+export class PodClient {
+  readonly #core: k8s.CoreV1Api;
+
+  constructor(readonly connection: Connection) {
+    this.#core = connection.config.makeApiClient(k8s.CoreV1Api);
+  }
+
+  async list(namespace: string, labelSelector?: string): Promise<KubeResult<k8s.V1Pod[]>> {
+    try {
+      const list = await this.#core.listNamespacedPod({ namespace, labelSelector });
+      return { ok: true, value: list.items };
+    } catch (error) {
+      return { ok: false, error: toKubeError(error, this.connection) };
+    }
+  }
+
+  async delete(namespace: string, name: string): Promise<KubeResult<void>> {
+    try {
+      await this.#core.deleteNamespacedPod({ namespace, name });
+      return { ok: true, value: undefined };
+    } catch (error) {
+      return { ok: false, error: toKubeError(error, this.connection) };
+    }
+  }
+
+  /** Opens a container's log; `onText` receives chunks as they arrive (not split in lines). */
+  async log(
+    namespace: string,
+    pod: string,
+    options: PodLogOptions,
+    onText: (text: string) => void,
+  ): Promise<KubeResult<LogStream>> {
+    const decoder = new TextDecoder();
+    let settle: (result: KubeResult<void>) => void = () => {};
+    const done = new Promise<KubeResult<void>>((resolve) => settle = resolve);
+    const sink = new Writable({
+      write(chunk: Uint8Array, _encoding, callback) {
+        onText(decoder.decode(chunk, { stream: true }));
+        callback();
+      },
+      final(callback) {
+        const rest = decoder.decode();
+        if (rest) onText(rest);
+        settle({ ok: true, value: undefined });
+        callback();
+      },
+    });
+    // An aborted or broken stream ends without `final`; it still counts as ended.
+    sink.on("error", () => settle({ ok: true, value: undefined }));
+    sink.on("unpipe", () => setTimeout(() => settle({ ok: true, value: undefined }), 50));
+    try {
+      const abort = await new k8s.Log(this.connection.config).log(
+        namespace,
+        pod,
+        options.container,
+        sink,
+        {
+          follow: options.follow,
+          tailLines: options.tailLines,
+          sinceSeconds: options.sinceSeconds,
+          timestamps: options.timestamps,
+        },
+      );
+      return {
+        ok: true,
+        value: {
+          done,
+          abort: () => {
+            abort.abort();
+            settle({ ok: true, value: undefined });
+          },
+        },
+      };
+    } catch (error) {
+      return { ok: false, error: toKubeError(error, this.connection) };
+    }
   }
 }

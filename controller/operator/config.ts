@@ -65,6 +65,13 @@ export interface ControllerConfig {
   /** Kubernetes Events for nodes and workflows. */
   nodeEvents?: { enabled?: boolean };
   workflowEvents?: { enabled?: boolean };
+  /**
+   * Seconds a succeeded pod's task result may take to arrive before the node succeeds without
+   * its reported outputs (Argo's `TASK_RESULT_TIMEOUT_DURATION`, default 600).
+   */
+  taskResultTimeoutSeconds?: number;
+  /** The same once the pod is gone (Argo's `RECENTLY_DELETED_POD_DURATION`, default 120). */
+  recentlyDeletedPodSeconds?: number;
 }
 
 /** The defaults Argo uses when the ConfigMap says nothing. */

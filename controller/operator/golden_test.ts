@@ -4,9 +4,10 @@
  *
  * `observed.yaml` holds `mode` (`simulate`, the default, or `once`), `script` (pod behaviour for
  * the simulator), `pods`, `taskResults`, `configMaps`, `workflowTemplates`,
- * `clusterWorkflowTemplates` and `now`. `simulate` runs the workflow to completion and records
- * the final status and the pods created in order; `once` records one reconcile (createPod
- * actions are summarised as the pod's name, since pod specs belong to pod_spec.ts's tests).
+ * `clusterWorkflowTemplates`, `now` and `locks` (the lock table). `simulate` runs the workflow
+ * to completion and records the final status and the pods created in order; `once` records one
+ * reconcile (createPod actions are summarised as the pod's name, since pod specs belong to
+ * pod_spec.ts's tests).
  */
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
@@ -26,6 +27,8 @@ interface Observed {
   workflowTemplates?: WorkflowTemplate[];
   clusterWorkflowTemplates?: ClusterWorkflowTemplate[];
   now?: string;
+  /** The lock table the simulation starts with (synchronization). */
+  locks?: Record<string, string[]>;
 }
 
 /** The fixtures' images leave `command` out, as Argo examples do: the config names it. */
@@ -57,6 +60,7 @@ function run(workflow: Workflow, observed: Observed): unknown {
       configMaps: observed.configMaps ?? [],
       config: CONFIG,
       now: observed.now ?? "2026-01-01T00:00:00Z",
+      ...(observed.locks ? { locks: { holders: observed.locks } } : {}),
     });
     return {
       ...result,
@@ -72,6 +76,7 @@ function run(workflow: Workflow, observed: Observed): unknown {
     clusterWorkflowTemplates: observed.clusterWorkflowTemplates,
     configMaps: observed.configMaps,
     config: CONFIG,
+    ...(observed.locks ? { locks: observed.locks } : {}),
   });
   return {
     labels: result.last.labels,

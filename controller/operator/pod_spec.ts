@@ -64,6 +64,11 @@ export interface PodBuildInput {
   onExit: boolean;
   /** RFC 3339 workflow deadline, if any. */
   deadline?: string;
+  /**
+   * `retryStrategy.affinity.nodeAntiAffinity`: hosts where earlier attempts failed; the pod gets
+   * a required node affinity `kubernetes.io/hostname NotIn` them.
+   */
+  avoidHosts?: string[];
 }
 
 export type PodBuildResult = { ok: true; pod: V1Pod } | { ok: false; message: string };
@@ -218,6 +223,7 @@ function build(input: PodBuildInput): V1Pod {
   if (serviceAccountName) podSpec.serviceAccountName = serviceAccountName;
   setAutomountToken(input, podSpec);
   Object.assign(podSpec, clone(schedulingFields(input)));
+  if (input.avoidHosts && input.avoidHosts.length > 0) avoidHosts(podSpec, input.avoidHosts);
 
   // Environment. Argo sets ARGO_TEMPLATE on init only and lets init write it for the others;
   // argo-ts hands it to init, wait and main so no executor mode depends on another's files.
@@ -323,6 +329,26 @@ function setAutomountToken(
   throw new BuildError(
     "executor.serviceAccountName (with automountServiceAccountToken: false) is not supported yet",
   );
+}
+
+/**
+ * Adds `kubernetes.io/hostname NotIn hosts` to every required node selector term (one term if
+ * there is none), as Argo's RetryAffinity does.
+ */
+function avoidHosts(podSpec: NonNullable<V1Pod["spec"]>, hosts: string[]): void {
+  const requirement = { key: "kubernetes.io/hostname", operator: "NotIn", values: [...hosts] };
+  const affinity = podSpec.affinity ??= {};
+  const nodeAffinity = affinity.nodeAffinity ??= {};
+  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ??= {
+    nodeSelectorTerms: [],
+  };
+  if (required.nodeSelectorTerms.length === 0) {
+    required.nodeSelectorTerms.push({ matchExpressions: [requirement] });
+    return;
+  }
+  for (const term of required.nodeSelectorTerms) {
+    term.matchExpressions = [...(term.matchExpressions ?? []), { ...requirement }];
+  }
 }
 
 function schedulingFields({ template: t, workflow }: PodBuildInput): Record<string, unknown> {
@@ -739,9 +765,29 @@ function merged(
   return result.value;
 }
 
-/** A deep copy, so the pod never shares objects with the input. */
+/**
+ * A deep copy of plain JSON data, so the pod never shares objects with the input. A plain
+ * recursive copy: structuredClone costs several times more per call, and a fan-out builds
+ * thousands of pods in one pass.
+ */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (value instanceof Date) return new Date(value.getTime());
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const inner = copyJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, { value: inner, enumerable: true, writable: true });
+    } else {
+      out[key] = inner;
+    }
+  }
+  return out;
 }
 
 /**

@@ -16,6 +16,7 @@ import type {
   DAGTask,
   Inputs,
   JsonValue,
+  LifecycleHook,
   NodeStatus,
   Outputs,
   Parameter,
@@ -33,6 +34,7 @@ import {
   LABEL_PHASE,
   LABEL_REPORT_OUTPUTS_COMPLETED,
   MAIN_CONTAINER_NAME,
+  WAIT_CONTAINER_NAME,
 } from "../../api/meta.ts";
 import {
   strategicMerge,
@@ -53,6 +55,8 @@ import {
 } from "../../templating/mod.ts";
 import { IssueList, validateArgoObject } from "../../validate/mod.ts";
 import { buildPod } from "./pod_spec.ts";
+import { gcPod, type PodGCPlan, podGCPlan, ttlAction } from "./cleanup.ts";
+import { type LockNeed, lockNeeds, waitingMessage } from "./sync.ts";
 import { expandLoop, isLooped, type LoopItem } from "./loops.ts";
 import { childName, loopChildName, nodeId, podName, stepGroupName } from "./names.ts";
 import { addAggregateToScope, addNodeToScope, newScope, type Scope } from "./scope.ts";
@@ -74,6 +78,32 @@ const MAX_RETRY_ROUNDS = 10;
 /** Nested templates deeper than this end in Error (recursive templates must terminate). */
 const MAX_DEPTH = 100;
 
+/** Argo's message for nodes failed by a workflow deadline or a template `timeout`. */
+export const DEADLINE_MESSAGE = "Step exceeded its deadline";
+
+/** Argo's defaults: `TASK_RESULT_TIMEOUT_DURATION` and `RECENTLY_DELETED_POD_DURATION`. */
+const TASK_RESULT_TIMEOUT_SECONDS = 600;
+const RECENTLY_DELETED_POD_SECONDS = 120;
+
+/** Go's time.Duration maximum, in seconds: a longer backoff delay overflows in Argo. */
+const MAX_DURATION_SECONDS = 9_223_372_036;
+
+/** Messages Argo's IsTransientErr treats as transient (for `retryPolicy: OnTransientError`). */
+const TRANSIENT_PATTERNS = [
+  /exceeded quota/i,
+  /connection refused/i,
+  /connection reset by peer/i,
+  /i\/o timeout/i,
+  /etcdserver: leader changed/i,
+  /etcdserver: request timed out/i,
+  /TLS handshake timeout/i,
+  /the object has been modified; please apply your changes/i,
+  /is being deleted/i,
+  /too many requests/i,
+  /net\/http: request canceled/i,
+  /unexpected EOF/i,
+];
+
 /** Reconciles one workflow. Pure; never throws (an internal failure ends the workflow in Error). */
 export function reconcile(snapshot: Snapshot): ReconcileResult {
   const current = snapshot.workflow.status ?? {};
@@ -92,7 +122,11 @@ export function reconcile(snapshot: Snapshot): ReconcileResult {
       finishedAt: snapshot.now,
       message: `internal error: ${message}`,
     };
-    return { status, actions: [], labels: workflowLabels("Error") };
+    return {
+      status,
+      actions: lockReleases(snapshot, () => true, true),
+      labels: workflowLabels("Error"),
+    };
   }
 }
 
@@ -100,13 +134,19 @@ function workflowLabels(phase: string): Record<string, string> {
   return { [LABEL_PHASE]: phase, [LABEL_COMPLETED]: String(isWorkflowCompleted(phase)) };
 }
 
+/** Completed, or a daemon whose pod runs (it counts as done until its boundary ends). */
 export function isFulfilled(node: NodeStatus | undefined): boolean {
-  return node !== undefined && COMPLETED_NODE_PHASES.has(node.phase ?? "");
+  return node !== undefined &&
+    (COMPLETED_NODE_PHASES.has(node.phase ?? "") || isDaemoned(node));
 }
 
-/** Argo's Successful(): Succeeded or Skipped (an Omitted node is neither). */
+function isDaemoned(node: NodeStatus): boolean {
+  return node.daemoned === true && node.phase === "Running";
+}
+
+/** Argo's Successful(): Succeeded or Skipped (an Omitted node is neither), or a running daemon. */
 function isSuccessful(node: NodeStatus): boolean {
-  return node.phase === "Succeeded" || node.phase === "Skipped";
+  return node.phase === "Succeeded" || node.phase === "Skipped" || isDaemoned(node);
 }
 
 function failedOrError(node: NodeStatus): boolean {
@@ -144,6 +184,55 @@ interface Expansion {
   error?: string;
 }
 
+/** How often a holder waiting for a lock asks again, should the shell not requeue it. */
+const LOCK_POLL_SECONDS = 10;
+
+/**
+ * `releaseLock` for the locks the workflow holds in the snapshot's lock table: a node's when
+ * `releaseNode(nodeID)` says so, the workflow-level holder's when `releaseWorkflow`.
+ */
+function lockReleases(
+  snapshot: Snapshot,
+  releaseNode: (nodeId: string) => boolean,
+  releaseWorkflow: boolean,
+): Action[] {
+  const prefix = `${snapshot.workflow.metadata.namespace ?? ""}/${snapshot.workflow.metadata.name}`;
+  const actions: Action[] = [];
+  for (const [lock, holders] of Object.entries(snapshot.locks?.holders ?? {})) {
+    for (const holder of holders) {
+      const release = holder === prefix
+        ? releaseWorkflow
+        : holder.startsWith(`${prefix}/`) && releaseNode(holder.slice(prefix.length + 1));
+      if (release) actions.push({ type: "releaseLock", lock, holder });
+    }
+  }
+  return actions;
+}
+
+/** A memoized template's cache key, checked. */
+interface Memo {
+  key: string;
+  cacheName: string;
+  maxAgeSeconds?: number;
+}
+
+function memoStatus(memo: Memo): { hit: boolean; key: string; cacheName: string } {
+  return { hit: false, key: memo.key, cacheName: memo.cacheName };
+}
+
+const LABEL_CONFIGMAP_TYPE = "workflows.argoproj.io/configmap-type";
+
+/** A retryStrategy with its fields checked and durations in seconds. */
+interface CheckedRetry {
+  limit: number;
+  policy: string;
+  expression?: string;
+  duration?: number;
+  cap?: number;
+  maxDuration?: number;
+  factor: number;
+}
+
 class Operation {
   readonly wf: Workflow;
   readonly wfName: string;
@@ -168,6 +257,20 @@ class Operation {
   inExitHandler = false;
   /** `spec.shutdown` (Stop or Terminate): nothing new starts, running nodes fail. */
   shutdown: string | undefined;
+  /** `spec.activeDeadlineSeconds` has passed: like Stop, with Argo's deadline message. */
+  timedOut = false;
+  /** Nodes failed by the workflow deadline in this pass (for the `WorkflowTimedOut` event). */
+  deadlineHits = 0;
+  /** `spec.suspend`: running nodes are followed, nothing new starts. */
+  suspended = false;
+  /** Some node is a running daemon: Steps/DAG nodes that end must kill it. */
+  hasDaemons = false;
+  /** `spec.podGC`, checked. */
+  gc: PodGCPlan | undefined;
+  /** Hosts the pod being built must avoid (retry `affinity.nodeAntiAffinity`). */
+  avoidHosts: string[] | undefined;
+  /** Locks this pass waits for: the lock, and who waits (workflow name or node ID). */
+  readonly waiting: { need: LockNeed; who: string }[] = [];
   /** Pods not yet fulfilled, for `spec.parallelism`. */
   activePods = 0;
   /** Not yet fulfilled Pod/Steps/DAG nodes per boundary, for template `parallelism`. */
@@ -202,8 +305,25 @@ class Operation {
     if (!status.phase || status.phase === "Pending") {
       status.phase = "Running";
       status.startedAt = status.startedAt ?? this.now;
+      if (status.message?.startsWith("Waiting for ")) delete status.message;
     }
+    const gc = podGCPlan(this.spec, this.snapshot.config, parseDuration);
+    if (typeof gc === "string") {
+      if (!this.wf.status?.phase || this.wf.status.phase === "Pending") {
+        return this.failWorkflow("Failed", `invalid spec: ${gc}`);
+      }
+    } else {
+      this.gc = gc;
+    }
+    const gate = this.workflowLocks();
+    if (gate) return gate;
     this.shutdown = this.spec.shutdown || undefined;
+    this.suspended = this.spec.suspend === true;
+    const deadlineMs = this.workflowDeadlineMs();
+    if (deadlineMs !== undefined) {
+      if (this.nowMs >= deadlineMs) this.timedOut = true;
+      else this.wake((deadlineMs - this.nowMs) / 1000);
+    }
     this.countActive();
     const root = this.executeTemplate(
       this.wfName,
@@ -213,16 +333,23 @@ class Operation {
       this.wfName,
       0,
     );
-    const done = isFulfilled(root) ? this.runExitHandler(root) : undefined;
+    const hooksRunning = this.runWorkflowHooks(root);
+    const done = isFulfilled(root) && !hooksRunning ? this.runExitHandler(root) : undefined;
     this.updateProgress();
     status.nodes = this.nodes;
     if (done) {
       status.phase = done.phase;
       status.finishedAt = this.now;
       if (done.message) status.message = done.message;
+      this.cleanUp(done.phase);
     }
     status.conditions = this.conditions(status);
     this.emitEvents(status);
+    const completed = isWorkflowCompleted(status.phase);
+    this.actions.push(
+      ...lockReleases(this.snapshot, (id) => completed || this.releasable(id), completed),
+    );
+    this.syncStatus(completed);
     const result: ReconcileResult = {
       status,
       actions: this.actions,
@@ -232,6 +359,217 @@ class Operation {
       result.requeueAfterSeconds = this.requeueAfter;
     }
     return result;
+  }
+
+  /**
+   * Workflow-level lifecycle hooks (`spec.hooks.<name>` with an `expression`, not `exit`): a
+   * hook starts (node `<wf>.hooks.<name>`) the first time its expression is true, with
+   * `workflow.status` the workflow's phase so far; the workflow ends only after the hooks that
+   * started. Returns whether one is still running.
+   */
+  runWorkflowHooks(root: NodeStatus): boolean {
+    const hooks = this.spec.hooks;
+    if (!hooks) return false;
+    let running = false;
+    const status = !isFulfilled(root)
+      ? "Running"
+      : root.phase === "Failed" || root.phase === "Error"
+      ? root.phase
+      : "Succeeded";
+    for (const [hookName, hook] of Object.entries(hooks)) {
+      if (hookName === "exit" || !hook.expression) continue;
+      const name = `${this.wfName}.hooks.${hookName}`;
+      const id = this.id(name);
+      if (!this.nodes[id]) {
+        const env = expandVars({ ...this.globals, "workflow.status": status });
+        const evaluated = evaluateExpression(hook.expression, env);
+        if (!evaluated.ok || evaluated.value !== true) continue;
+      }
+      const existing = this.nodes[id];
+      if (isFulfilled(existing)) continue;
+      let args = hook.arguments;
+      if (!existing && args) {
+        const substituted = substitute(args as unknown as JsonValue, this.globals);
+        if (substituted.ok) args = substituted.value as Arguments;
+      }
+      const node = this.executeTemplate(
+        name,
+        { template: hook.template, templateRef: hook.templateRef },
+        args,
+        "",
+        name,
+        0,
+      );
+      if (!existing && this.nodes[id]) this.mutable(id).nodeFlag = { hooked: true };
+      if (!isFulfilled(node)) running = true;
+    }
+    return running;
+  }
+
+  // ---------------------------------------------------------------- synchronization
+
+  get holderPrefix(): string {
+    return `${this.wf.metadata.namespace ?? ""}/${this.wfName}`;
+  }
+
+  holders(lock: string): string[] {
+    return this.snapshot.locks?.holders[lock] ?? [];
+  }
+
+  /**
+   * Workflow-level `synchronization`: before the workflow starts it must hold every lock; until
+   * then it stays Pending with Argo's waiting message and asks again (`acquireLock`).
+   */
+  workflowLocks(): ReconcileResult | undefined {
+    const sync = this.spec.synchronization;
+    const phase = this.wf.status?.phase;
+    if (!sync || (phase && phase !== "Pending")) return undefined;
+    const needs = lockNeeds(sync, this.wf.metadata.namespace ?? "", this.configMaps);
+    if (typeof needs === "string") return this.failWorkflow("Failed", needs);
+    const missing = needs.filter((n) => !this.holders(n.key).includes(this.holderPrefix));
+    if (missing.length === 0) return undefined;
+    for (const need of missing) {
+      this.actions.push({
+        type: "acquireLock",
+        lock: need.key,
+        holder: this.holderPrefix,
+        limit: need.limit,
+      });
+      this.waiting.push({ need, who: this.wfName });
+    }
+    const status = this.status;
+    status.phase = "Pending";
+    // The workflow has not started: its deadline does not run while it waits.
+    if (!this.wf.status?.startedAt) delete status.startedAt;
+    status.message = waitingMessage(missing[0], this.holders(missing[0].key));
+    this.syncStatus(false);
+    return {
+      status,
+      actions: this.actions,
+      labels: workflowLabels("Pending"),
+      requeueAfterSeconds: LOCK_POLL_SECONDS,
+    };
+  }
+
+  /**
+   * Template-level `synchronization` for node `fields.id`: undefined when it holds every lock
+   * (a node that waited is let go), else the node, Pending with the waiting message.
+   */
+  templateLocks(
+    template: Template,
+    existing: NodeStatus | undefined,
+    fields: NodeStatus,
+  ): NodeStatus | undefined {
+    const needs = lockNeeds(
+      template.synchronization!,
+      this.wf.metadata.namespace ?? "",
+      this.configMaps,
+    );
+    if (typeof needs === "string") return this.errorNode(existing, fields, needs);
+    const holder = `${this.holderPrefix}/${fields.id}`;
+    const missing = needs.filter((n) => !this.holders(n.key).includes(holder));
+    if (missing.length === 0) {
+      if (existing?.synchronizationStatus?.waiting !== undefined) {
+        const m = this.mutable(existing.id);
+        delete m.synchronizationStatus;
+        delete m.message;
+        if (m.type !== "Pod") m.phase = "Running";
+      }
+      return undefined;
+    }
+    for (const need of missing) {
+      this.actions.push({ type: "acquireLock", lock: need.key, holder, limit: need.limit });
+      this.waiting.push({ need, who: fields.id });
+    }
+    this.wake(LOCK_POLL_SECONDS);
+    const message = waitingMessage(missing[0], this.holders(missing[0].key));
+    const synchronizationStatus = { waiting: missing[0].key };
+    if (!existing) {
+      return this.createNode({ ...fields, phase: "Pending", message, synchronizationStatus });
+    }
+    if (existing.message === message) return existing;
+    const m = this.mutable(existing.id);
+    m.message = message;
+    m.synchronizationStatus = synchronizationStatus;
+    return m;
+  }
+
+  /** A node's lock may go: the node is gone or completed. */
+  releasable(id: string): boolean {
+    const node = this.nodes[id];
+    return !node || COMPLETED_NODE_PHASES.has(node.phase ?? "");
+  }
+
+  /** `status.synchronization`: the locks held (from the lock table) and waited for. */
+  syncStatus(completed: boolean): void {
+    const mutexHolding: { mutex: string; holder: string }[] = [];
+    const semaphoreHolding: { semaphore: string; holders: string[] }[] = [];
+    const prefix = this.holderPrefix;
+    if (!completed) {
+      for (const [lock, holders] of Object.entries(this.snapshot.locks?.holders ?? {})) {
+        const ours: string[] = [];
+        for (const h of holders) {
+          if (h === prefix) ours.push(this.wfName);
+          else if (h.startsWith(`${prefix}/`) && !this.releasable(h.slice(prefix.length + 1))) {
+            ours.push(h.slice(prefix.length + 1));
+          }
+        }
+        if (ours.length === 0) continue;
+        if (lock.includes("/Mutex/")) mutexHolding.push({ mutex: lock, holder: ours[0] });
+        else semaphoreHolding.push({ semaphore: lock, holders: ours });
+      }
+    }
+    const mutexWaiting: { mutex: string; holder: string }[] = [];
+    const semaphoreWaiting: { semaphore: string; holders: string[] }[] = [];
+    for (const { need } of this.waiting) {
+      const current = this.holders(need.key);
+      if (need.kind === "mutex") mutexWaiting.push({ mutex: need.key, holder: current[0] ?? "" });
+      else semaphoreWaiting.push({ semaphore: need.key, holders: current });
+    }
+    const sync: NonNullable<WorkflowStatus["synchronization"]> = {};
+    if (mutexHolding.length > 0 || mutexWaiting.length > 0) {
+      sync.mutex = {
+        ...(mutexHolding.length > 0 ? { holding: mutexHolding } : {}),
+        ...(mutexWaiting.length > 0 ? { waiting: mutexWaiting } : {}),
+      };
+    }
+    if (semaphoreHolding.length > 0 || semaphoreWaiting.length > 0) {
+      sync.semaphore = {
+        ...(semaphoreHolding.length > 0 ? { holding: semaphoreHolding } : {}),
+        ...(semaphoreWaiting.length > 0 ? { waiting: semaphoreWaiting } : {}),
+      };
+    }
+    if (sync.mutex || sync.semaphore) this.status.synchronization = sync;
+    else if (this.status.synchronization) delete this.status.synchronization;
+  }
+
+  /** Asks the shell to reconcile again after `seconds` (the earliest request wins). */
+  wake(seconds: number): void {
+    const rounded = Math.max(1, Math.ceil(seconds));
+    this.requeueAfter = this.requeueAfter === undefined
+      ? rounded
+      : Math.min(this.requeueAfter, rounded);
+  }
+
+  /** When `spec.activeDeadlineSeconds` runs out (re-read every pass, so changes apply). */
+  workflowDeadlineMs(): number | undefined {
+    const seconds = this.spec.activeDeadlineSeconds;
+    if (seconds === undefined || seconds === null || !this.status.startedAt) return undefined;
+    const value = Number(seconds);
+    if (!Number.isFinite(value)) return undefined;
+    return Date.parse(this.status.startedAt) + Math.max(0, value) * 1000;
+  }
+
+  /**
+   * Why nothing may start or keep running now: Stop/Terminate or the workflow deadline.
+   * Exit handlers still run after Stop and after the deadline, never after Terminate.
+   */
+  haltMessage(): string | undefined {
+    if (this.shutdown === "Terminate") return `workflow shutdown with strategy: Terminate`;
+    if (this.inExitHandler) return undefined;
+    if (this.shutdown) return `workflow shutdown with strategy: ${this.shutdown}`;
+    if (this.timedOut) return DEADLINE_MESSAGE;
+    return undefined;
   }
 
   /**
@@ -246,7 +584,7 @@ class Operation {
       : this.shutdown
       ? `Stopped with strategy '${this.shutdown}'`
       : root.message;
-    const handler = this.spec.onExit;
+    const handler = this.spec.onExit ?? this.spec.hooks?.exit?.template;
     if (!handler || this.shutdown === "Terminate") {
       return { phase: mainPhase, message: mainMessage };
     }
@@ -297,6 +635,35 @@ class Operation {
     return out;
   }
 
+  /**
+   * The workflow just ended in `phase`: pods go under `OnWorkflowCompletion` (or
+   * `OnWorkflowSuccess` after a success), and `ttlStrategy` schedules the workflow's deletion.
+   */
+  cleanUp(phase: string): void {
+    const strategy = this.gc?.strategy;
+    if (
+      this.gc &&
+      (strategy === "OnWorkflowCompletion" ||
+        (strategy === "OnWorkflowSuccess" && phase === "Succeeded"))
+    ) {
+      for (const pod of this.pods.values()) {
+        this.actions.push(...gcPod(this.gc, pod, this.wf.metadata.namespace ?? ""));
+      }
+    }
+    this.actions.push(
+      ...ttlAction(this.spec, phase, this.wf.metadata.namespace ?? "", this.wfName),
+    );
+  }
+
+  /** A pod node just completed: `OnPodCompletion` (or `OnPodSuccess`) deletes its pod. */
+  podCompleted(pod: V1Pod | undefined, succeeded: boolean): void {
+    if (!pod || !this.gc) return;
+    const strategy = this.gc.strategy;
+    if (strategy === "OnPodCompletion" || (strategy === "OnPodSuccess" && succeeded)) {
+      this.actions.push(...gcPod(this.gc, pod, this.wf.metadata.namespace ?? ""));
+    }
+  }
+
   failWorkflow(phase: "Failed" | "Error", message: string): ReconcileResult {
     const status: WorkflowStatus = {
       ...this.status,
@@ -307,6 +674,11 @@ class Operation {
     };
     status.conditions = this.conditions(status);
     this.emitEvents(status);
+    this.actions.push(
+      ...ttlAction(this.spec, phase, this.wf.metadata.namespace ?? "", this.wfName),
+    );
+    this.actions.push(...lockReleases(this.snapshot, () => true, true));
+    if (status.synchronization) delete status.synchronization;
     return { status, actions: this.actions, labels: workflowLabels(phase) };
   }
 
@@ -345,6 +717,14 @@ class Operation {
       }
     }
     if (config.workflowEvents?.enabled === false) return;
+    if (this.deadlineHits > 0) {
+      this.actions.push({
+        type: "emitEvent",
+        reason: "WorkflowTimedOut",
+        message: "Workflow timed out",
+        eventType: "Warning",
+      });
+    }
     const previous = this.wf.status?.phase ?? "";
     if (status.phase === previous) return;
     if (status.phase === "Running") {
@@ -507,6 +887,7 @@ class Operation {
   countActive(): void {
     for (const id in this.nodes) {
       const node = this.nodes[id];
+      if (isDaemoned(node)) this.hasDaemons = true;
       if (isFulfilled(node)) continue;
       if (node.type === "Pod") this.activePods++;
       if (node.boundaryID && ACTIVE_TYPES.has(node.type)) {
@@ -589,7 +970,41 @@ class Operation {
     m.phase = phase;
     if (message !== undefined) m.message = message;
     if (COMPLETED_NODE_PHASES.has(phase)) m.finishedAt ??= this.now;
+    if (this.hasDaemons && (m.type === "Steps" || m.type === "DAG") && isFulfilled(m)) {
+      this.killDaemons(id);
+    }
     return m;
+  }
+
+  /**
+   * A Steps/DAG node ended: the daemons started inside it are killed (their pods deleted) and
+   * their nodes succeed, as Argo's killDaemonedChildren does.
+   */
+  killDaemons(boundaryID: string): void {
+    for (const id in this.nodes) {
+      const node = this.nodes[id];
+      if (!isDaemoned(node) || !this.within(node, boundaryID)) continue;
+      const pod = podName(this.wfName, node.name, node.templateRef?.template ?? node.templateName);
+      this.actions.push({
+        type: "deletePod",
+        namespace: this.wf.metadata.namespace ?? "",
+        name: pod,
+      });
+      const m = this.mutable(id);
+      m.phase = "Succeeded";
+      m.finishedAt = this.now;
+      delete m.daemoned;
+    }
+  }
+
+  /** Whether `node` was started inside the boundary `boundaryID` (at any depth). */
+  within(node: NodeStatus, boundaryID: string): boolean {
+    let boundary = node.boundaryID;
+    for (let hop = 0; boundary && hop < MAX_DEPTH; hop++) {
+      if (boundary === boundaryID) return true;
+      boundary = this.nodes[boundary]?.boundaryID;
+    }
+    return false;
   }
 
   id(name: string): string {
@@ -813,35 +1228,75 @@ class Operation {
       inputs = processed;
     }
     if (!existing) {
-      if (this.shutdown && !(this.inExitHandler && this.shutdown === "Stop")) {
-        // Nothing new starts once the workflow is being stopped.
-        return this.createNode({
-          ...fields,
-          type: "Skipped",
-          phase: "Failed",
-          message: `workflow shutdown with strategy: ${this.shutdown}`,
-        });
+      const halt = this.haltMessage();
+      if (halt !== undefined) {
+        // Nothing new starts once the workflow is stopped or past its deadline.
+        if (halt === DEADLINE_MESSAGE) this.deadlineHits++;
+        return this.createNode({ ...fields, type: "Skipped", phase: "Failed", message: halt });
       }
-      // At a parallelism limit the node is not created yet; its parent waits.
-      if (!this.mayStart(type, boundaryID)) return { ...fields, phase: "Pending" };
+      // At a parallelism limit or while the workflow is suspended the node is not created
+      // yet; its parent waits.
+      if (this.suspended || !this.mayStart(type, boundaryID)) {
+        return { ...fields, phase: "Pending" };
+      }
+    }
+    let memo: Memo | undefined;
+    if (template.memoize && attempt === undefined) {
+      const checked = this.memoKey(template, inputs);
+      if (typeof checked === "string") return this.errorNode(existing, fields, checked);
+      memo = checked;
+      if (!existing) {
+        const hit = this.memoHit(memo);
+        if (hit) {
+          const hasInputs = inputs.parameters !== undefined || inputs.artifacts !== undefined;
+          return this.createNode({
+            ...fields,
+            phase: "Succeeded",
+            ...(hasInputs ? { inputs } : {}),
+            ...(hit.outputs ? { outputs: hit.outputs } : {}),
+            memoizationStatus: { hit: true, key: memo.key, cacheName: memo.cacheName },
+          });
+        }
+      }
+    }
+    if (template.synchronization && attempt === undefined) {
+      const waiting = this.templateLocks(
+        template,
+        existing,
+        template.retryStrategy ? { ...fields, type: "Retry" } : fields,
+      );
+      if (waiting) return waiting;
     }
     if (template.retryStrategy && attempt === undefined) {
-      return this.executeRetry(
-        existing,
-        { ...fields, type: "Retry" },
-        inputs,
-        template,
-        (index) =>
-          this.executeTemplate(
-            `${nodeName}(${index})`,
-            holder,
-            args,
-            boundaryID,
-            `${displayName}(${index})`,
-            depth,
-            scope,
-            index,
-          ),
+      return this.memoSave(
+        memo,
+        this.executeRetry(
+          existing,
+          {
+            ...fields,
+            type: "Retry",
+            ...(memo ? { memoizationStatus: memoStatus(memo) } : {}),
+          },
+          inputs,
+          template,
+          (index) => {
+            if (type === "Pod" && template.retryStrategy?.affinity?.nodeAntiAffinity) {
+              this.avoidHosts = this.failedHosts(id);
+            }
+            const attemptNode = this.executeTemplate(
+              `${nodeName}(${index})`,
+              holder,
+              args,
+              boundaryID,
+              `${displayName}(${index})`,
+              depth,
+              scope,
+              index,
+            );
+            this.avoidHosts = undefined;
+            return attemptNode;
+          },
+        ),
       );
     }
     const pod = podName(
@@ -856,32 +1311,24 @@ class Operation {
         ...fields,
         phase: type === "Pod" ? "Pending" : "Running",
         ...(hasInputs ? { inputs } : {}),
+        ...(memo ? { memoizationStatus: memoStatus(memo) } : {}),
       });
     }
-    if (
-      this.shutdown && (type === "Pod" || type === "Suspend") &&
-      !(this.inExitHandler && this.shutdown === "Stop")
-    ) {
-      const observed = this.pods.get(pod);
-      const podPhase = observed?.status?.phase;
-      if (type === "Suspend" || (podPhase !== "Succeeded" && podPhase !== "Failed")) {
-        if (observed) {
-          this.actions.push({
-            type: "deletePod",
-            namespace: observed.metadata?.namespace ?? this.wf.metadata.namespace ?? "",
-            name: pod,
-          });
-        }
-        return this.markPhase(
-          node.id,
-          "Failed",
-          `workflow shutdown with strategy: ${this.shutdown}`,
-        );
+    const halt = type === "Pod" || type === "Suspend" ? this.haltMessage() : undefined;
+    if (halt !== undefined) {
+      const stopped = this.stopNode(node, pod, type, halt);
+      if (stopped) {
+        if (halt === DEADLINE_MESSAGE) this.deadlineHits++;
+        return stopped;
       }
+    }
+    if (type === "Pod" && template.timeout !== undefined && template.timeout !== "") {
+      const timedOut = this.checkTemplateTimeout(node, pod, template, inputs);
+      if (timedOut) return timedOut;
     }
     // A pod node whose pod exists needs no template work: only the pod's state matters.
     if (type === "Pod" && (node.phase !== "Pending" || this.pods.has(pod))) {
-      return this.assessPod(node, pod, template);
+      return this.memoSave(memo, this.assessPod(node, pod, template));
     }
     const vars = this.localVars(template, inputs);
     if (attempt !== undefined) vars["retries"] = String(attempt);
@@ -899,13 +1346,133 @@ class Operation {
       case "Pod":
         return this.executePod(node, pod, tmpl);
       case "Steps":
-        return this.executeSteps(node, tmpl, vars, depth);
+        return this.memoSave(memo, this.executeSteps(node, tmpl, vars, depth));
       case "DAG":
-        return this.executeDag(node, tmpl, vars, depth);
+        return this.memoSave(memo, this.executeDag(node, tmpl, vars, depth));
       case "Suspend":
-        return this.executeSuspend(node, tmpl);
+        return this.memoSave(memo, this.executeSuspend(node, tmpl));
     }
     return this.errorNode(node, fields, "template has no template type");
+  }
+
+  /**
+   * `memoize`: the key substituted with the node's inputs and checked (a ConfigMap key: at most
+   * 253 characters of `[-._a-zA-Z0-9]`), `maxAge` parsed; a message when either is bad.
+   */
+  memoKey(template: Template, inputs: Inputs): Memo | string {
+    const memoize = template.memoize!;
+    const cacheName = memoize.cache?.configMap?.name ?? "";
+    if (!cacheName) return "memoize.cache.configMap.name is required";
+    const substituted = substituteString(memoize.key ?? "", this.localVars(template, inputs));
+    if (!substituted.ok) {
+      return `invalid memoization key '${memoize.key}': ${substituted.error.message}`;
+    }
+    const key = substituted.value;
+    if (key.length === 0 || key.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(key)) {
+      const shown = key.length > 60 ? `${key.slice(0, 60)}...` : key;
+      return `invalid memoization key '${shown}' (${key.length} characters): a ConfigMap key ` +
+        `must be 1 to 253 characters of [-._a-zA-Z0-9]`;
+    }
+    let maxAgeSeconds: number | undefined;
+    if (memoize.maxAge !== undefined && memoize.maxAge !== "") {
+      maxAgeSeconds = parseDuration(String(memoize.maxAge));
+      if (maxAgeSeconds === undefined) {
+        return `invalid memoize.maxAge '${memoize.maxAge}': not a duration`;
+      }
+    }
+    return { key, cacheName, ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}) };
+  }
+
+  /** A fresh cache entry for the key (`creationTimestamp` within `maxAge`), or undefined. */
+  memoHit(memo: Memo): { outputs?: Outputs } | undefined {
+    const configMap = this.configMaps.get(memo.cacheName);
+    const raw = configMap?.data?.[memo.key];
+    if (raw === undefined) return undefined;
+    let entry: { outputs?: Outputs | null; creationTimestamp?: string };
+    try {
+      entry = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+    if (entry === null || typeof entry !== "object" || !("outputs" in entry)) return undefined;
+    if (memo.maxAgeSeconds !== undefined) {
+      const created = Date.parse(entry.creationTimestamp ?? "");
+      if (!Number.isFinite(created) || this.nowMs - created > memo.maxAgeSeconds * 1000) {
+        return undefined;
+      }
+    }
+    return entry.outputs ? { outputs: entry.outputs } : {};
+  }
+
+  /** A memoized node that just succeeded saves its outputs in the cache ConfigMap. */
+  memoSave(memo: Memo | undefined, node: NodeStatus): NodeStatus {
+    if (!memo || node.phase !== "Succeeded" || !this.owned.has(node.id)) return node;
+    if (this.wf.status?.nodes?.[node.id]?.phase === "Succeeded") return node;
+    const entry = {
+      nodeID: node.id,
+      outputs: node.outputs ?? null,
+      creationTimestamp: this.now,
+      lastHitTimestamp: this.now,
+    };
+    this.actions.push({
+      type: "upsertConfigMap",
+      namespace: this.wf.metadata.namespace ?? "",
+      name: memo.cacheName,
+      labels: { [LABEL_CONFIGMAP_TYPE]: "Cache" },
+      data: { [memo.key]: JSON.stringify(entry) },
+    });
+    return node;
+  }
+
+  /**
+   * Ends a running Pod or Suspend node with `message` (its pod is deleted), unless its pod has
+   * already finished: then the pod's own result counts.
+   */
+  stopNode(node: NodeStatus, pod: string, type: string, message: string): NodeStatus | undefined {
+    const observed = this.pods.get(pod);
+    const podPhase = observed?.status?.phase;
+    if (type !== "Suspend" && (podPhase === "Succeeded" || podPhase === "Failed")) return undefined;
+    if (observed) {
+      this.actions.push({
+        type: "deletePod",
+        namespace: observed.metadata?.namespace ?? this.wf.metadata.namespace ?? "",
+        name: pod,
+      });
+    }
+    return this.markPhase(node.id, "Failed", message);
+  }
+
+  /**
+   * Template `timeout`: the node's whole duration, pending time included, from its start.
+   * Past it the node fails as Argo's executor would fail it; before it the pod gets the
+   * deadline (ARGO_DEADLINE) and the engine wakes up at that time.
+   */
+  checkTemplateTimeout(
+    node: NodeStatus,
+    pod: string,
+    template: Template,
+    inputs: Inputs,
+  ): NodeStatus | undefined {
+    const deadline = this.templateDeadlineMs(node, template, inputs);
+    if (typeof deadline === "string") return this.markPhase(node.id, "Error", deadline);
+    if (this.nowMs < deadline) {
+      this.wake((deadline - this.nowMs) / 1000);
+      return undefined;
+    }
+    return this.stopNode(node, pod, "Pod", DEADLINE_MESSAGE);
+  }
+
+  /** The end of a template's `timeout` for `node`, or a message if the timeout is invalid. */
+  templateDeadlineMs(node: NodeStatus, template: Template, inputs: Inputs): number | string {
+    let text = String(template.timeout);
+    if (text.includes("{{")) {
+      const substituted = substituteString(text, this.localVars(template, inputs));
+      if (!substituted.ok) return `invalid timeout '${text}': ${substituted.error.message}`;
+      text = substituted.value;
+    }
+    const seconds = parseDuration(text);
+    if (seconds === undefined) return `invalid timeout format '${text}'`;
+    return Date.parse(node.startedAt ?? this.now) + seconds * 1000;
   }
 
   /**
@@ -919,12 +1486,11 @@ class Operation {
     template: Template,
     runAttempt: (index: number) => NodeStatus,
   ): NodeStatus {
-    const strategy = template.retryStrategy!;
     const hasInputs = inputs.parameters !== undefined || inputs.artifacts !== undefined;
     const retry = existing ??
       this.createNode({ ...fields, phase: "Running", ...(hasInputs ? { inputs } : {}) });
-    const limit = strategy.limit === undefined ? Infinity : Number(strategy.limit);
-    const policy = strategy.retryPolicy ?? "OnFailure";
+    const strategy = this.retryStrategy(template, inputs);
+    if (typeof strategy === "string") return this.markPhase(retry.id, "Error", strategy);
     // Bounded: each round either returns or starts one more attempt.
     for (let round = 0; round <= MAX_RETRY_ROUNDS; round++) {
       const children = this.nodes[retry.id].children ?? [];
@@ -935,17 +1501,13 @@ class Operation {
           if (last.outputs) this.mutable(retry.id).outputs = last.outputs;
           return this.markPhase(retry.id, "Succeeded");
         }
-        const retryable = policy === "Always" ||
-          (policy === "OnFailure" && last.phase === "Failed") ||
-          (policy === "OnError" && last.phase === "Error");
-        if (!retryable) return this.markPhase(retry.id, last.phase!, last.message);
-        if (children.length > limit) {
-          return this.markPhase(retry.id, last.phase!, "No more retries left");
-        }
-        const wait = this.backoffRemaining(strategy.backoff, children.length, last);
-        if (wait > 0) {
-          this.requeueAfter = Math.min(this.requeueAfter ?? wait, wait);
+        const decision = this.retryDecision(strategy, retry, last, children.length);
+        if (decision.wait !== undefined) {
+          this.wake(decision.wait);
           return this.nodes[retry.id];
+        }
+        if (decision.end) {
+          return this.markPhase(retry.id, decision.end.phase, decision.end.message);
         }
       }
       const index = last && !isFulfilled(last) ? children.length - 1 : children.length;
@@ -957,19 +1519,150 @@ class Operation {
     return this.markPhase(retry.id, "Error", "too many retry attempts in one reconcile");
   }
 
-  /** Seconds left before the next attempt may start: `duration * factor^(attempts-1)`. */
-  backoffRemaining(
-    backoff: { duration?: string; factor?: number | string } | undefined,
-    attempts: number,
+  /**
+   * The template's retryStrategy, checked: `limit` (an integer or a string, substituted), the
+   * backoff's durations and factor. A message for the first bad field.
+   */
+  retryStrategy(template: Template, inputs: Inputs): CheckedRetry | string {
+    const raw = template.retryStrategy!;
+    let limit = Infinity;
+    if (raw.limit !== undefined && raw.limit !== null) {
+      let text = String(raw.limit);
+      if (text.includes("{{")) {
+        const substituted = substituteString(text, this.localVars(template, inputs));
+        if (!substituted.ok) {
+          return `invalid retryStrategy.limit '${text}': ${substituted.error.message}`;
+        }
+        text = substituted.value;
+      }
+      limit = Number(text.trim());
+      if (text.trim() === "" || !Number.isInteger(limit) || limit < 0) {
+        return `invalid retryStrategy.limit '${text}': must be a non-negative integer`;
+      }
+    }
+    const policy = raw.retryPolicy ?? (raw.expression ? "Always" : "OnFailure");
+    if (!["Always", "OnFailure", "OnError", "OnTransientError"].includes(policy)) {
+      return `invalid retryStrategy.retryPolicy '${policy}': must be Always, OnFailure, ` +
+        `OnError or OnTransientError`;
+    }
+    const checked: CheckedRetry = { limit, policy, expression: raw.expression, factor: 1 };
+    const backoff = raw.backoff;
+    if (backoff) {
+      for (const key of ["duration", "cap", "maxDuration"] as const) {
+        const value = backoff[key];
+        if (value === undefined || value === "") continue;
+        const seconds = parseDuration(String(value));
+        if (seconds === undefined) {
+          return `invalid retryStrategy.backoff.${key} '${value}': not a duration`;
+        }
+        checked[key] = seconds;
+      }
+      if (backoff.factor !== undefined) {
+        const factor = Number(String(backoff.factor).trim());
+        if (!Number.isFinite(factor) || factor < 0) {
+          return `invalid retryStrategy.backoff.factor '${backoff.factor}': must be a ` +
+            `non-negative number`;
+        }
+        checked.factor = factor;
+      }
+    }
+    return checked;
+  }
+
+  /**
+   * What follows a failed attempt, as Argo's processNodeRetries decides: stop when shutting
+   * down, past `maxDuration`, when the policy or the expression says no, or when the limit is
+   * reached; otherwise wait out the backoff, then retry.
+   */
+  retryDecision(
+    strategy: CheckedRetry,
+    retry: NodeStatus,
     last: NodeStatus,
-  ): number {
-    if (!backoff?.duration || !last.finishedAt) return 0;
-    const base = parseDuration(backoff.duration);
-    if (base === undefined) return 0;
-    const factor = backoff.factor === undefined ? 1 : Number(backoff.factor);
-    const delay = base * Math.pow(Number.isFinite(factor) ? factor : 1, attempts - 1);
-    const due = Date.parse(last.finishedAt) + delay * 1000;
-    return due > this.nowMs ? Math.ceil((due - this.nowMs) / 1000) : 0;
+    attempts: number,
+  ): { end?: { phase: string; message?: string }; wait?: number } {
+    const phase = last.phase!;
+    if (this.haltMessage() !== undefined) return { end: { phase, message: last.message } };
+    if (strategy.maxDuration !== undefined) {
+      const first = this.nodes[retry.children?.[0] ?? ""];
+      const started = Date.parse(first?.startedAt ?? retry.startedAt ?? this.now);
+      if (this.nowMs - started >= strategy.maxDuration * 1000) {
+        return { end: { phase, message: "Max duration limit exceeded" } };
+      }
+    }
+    let retryable: boolean;
+    switch (strategy.policy) {
+      case "Always":
+        retryable = true;
+        break;
+      case "OnError":
+        retryable = phase === "Error";
+        break;
+      case "OnTransientError":
+        retryable = failedOrError(last) &&
+          TRANSIENT_PATTERNS.some((pattern) => pattern.test(last.message ?? ""));
+        break;
+      default:
+        retryable = phase === "Failed";
+    }
+    if (!retryable) return { end: { phase, message: last.message } };
+    if (strategy.expression) {
+      const env = expandVars({
+        ...this.globals,
+        "lastRetry.exitCode": last.outputs?.exitCode ?? "-1",
+        "lastRetry.status": phase,
+        "lastRetry.duration": String(
+          (Date.parse(last.finishedAt ?? this.now) - Date.parse(last.startedAt ?? this.now)) /
+            1000,
+        ),
+        "lastRetry.message": last.message ?? "",
+      });
+      const evaluated = evaluateExpression(strategy.expression, env);
+      if (!evaluated.ok) {
+        return {
+          end: {
+            phase: "Error",
+            message:
+              `failed to evaluate retryStrategy.expression '${strategy.expression}': ${evaluated.error.message}`,
+          },
+        };
+      }
+      if (typeof evaluated.value !== "boolean") {
+        return {
+          end: {
+            phase: "Error",
+            message: `retryStrategy.expression '${strategy.expression}' must evaluate to a ` +
+              `boolean, got ${JSON.stringify(evaluated.value) ?? String(evaluated.value)}`,
+          },
+        };
+      }
+      if (!evaluated.value) {
+        return { end: { phase, message: "retryStrategy.expression evaluated to false" } };
+      }
+    }
+    if (attempts > strategy.limit) return { end: { phase, message: "No more retries left" } };
+    if (strategy.duration !== undefined && last.finishedAt) {
+      let delay = strategy.duration * Math.pow(strategy.factor, attempts - 1);
+      if (strategy.cap !== undefined) delay = Math.min(delay, strategy.cap);
+      if (!Number.isFinite(delay) || delay > MAX_DURATION_SECONDS) {
+        return {
+          end: {
+            phase: "Error",
+            message: `retryStrategy.backoff overflows: the delay before attempt ${attempts} ` +
+              `exceeds the longest duration (set backoff.cap)`,
+          },
+        };
+      }
+      const due = Date.parse(last.finishedAt) + delay * 1000;
+      if (strategy.maxDuration !== undefined) {
+        const first = this.nodes[retry.children?.[0] ?? ""];
+        const started = Date.parse(first?.startedAt ?? retry.startedAt ?? this.now);
+        if (due - started >= strategy.maxDuration * 1000) {
+          return { end: { phase, message: "Max duration limit exceeded" } };
+        }
+      }
+      if (due > this.nowMs) return { wait: (due - this.nowMs) / 1000 };
+    }
+    return {};
   }
 
   errorNode(existing: NodeStatus | undefined, fields: NodeStatus, message: string): NodeStatus {
@@ -993,18 +1686,23 @@ class Operation {
       template,
       config: this.snapshot.config,
       onExit: this.inExitHandler,
-      ...(this.deadline() ? { deadline: this.deadline() } : {}),
+      ...(this.deadline(node, template) ? { deadline: this.deadline(node, template) } : {}),
+      ...(this.avoidHosts?.length ? { avoidHosts: this.avoidHosts } : {}),
     });
     if (!built.ok) return this.markPhase(node.id, "Error", built.message);
     this.actions.push({ type: "createPod", pod: built.pod });
     return node;
   }
 
-  deadline(): string | undefined {
-    const seconds = this.spec.activeDeadlineSeconds;
-    if (seconds === undefined || !this.status.startedAt) return undefined;
-    return new Date(Date.parse(this.status.startedAt) + seconds * 1000).toISOString()
-      .replace(/\.000Z$/, "Z");
+  /** ARGO_DEADLINE: the earlier of the workflow deadline and the template's `timeout`. */
+  deadline(node: NodeStatus, template: Template): string | undefined {
+    let ms = this.workflowDeadlineMs();
+    if (template.timeout !== undefined && template.timeout !== "") {
+      const own = this.templateDeadlineMs(node, template, node.inputs ?? {});
+      if (typeof own === "number") ms = ms === undefined ? own : Math.min(ms, own);
+    }
+    if (ms === undefined) return undefined;
+    return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
   }
 
   /** The node's phase from its observed pod and, once the pod is done, its task result. */
@@ -1012,34 +1710,32 @@ class Operation {
     const observed = this.pods.get(pod);
     if (!observed) {
       if (node.phase === "Pending") return node;
+      // A pod that succeeded and then vanished (pod GC) may still get its task result for a
+      // while; a pod that vanished while running was deleted.
+      if (this.status.taskResultsCompletionStatus?.[node.id] === false && node.finishedAt) {
+        return this.awaitTaskResult(node, template, RECENTLY_DELETED_POD_SECONDS, undefined);
+      }
       return this.markPhase(node.id, "Error", "pod deleted");
     }
     const podPhase = observed.status?.phase;
     const main = observed.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER_NAME);
     const terminated = main?.state?.terminated;
+    const host = observed.spec?.nodeName;
+    if (host && node.hostNodeName !== host) this.mutable(node.id).hostNodeName = host;
+    node = this.nodes[node.id];
     switch (podPhase) {
       case "Pending":
         return node;
       case "Running":
+        if (template.daemon === true) return this.markDaemoned(node, observed);
         return this.markPhase(node.id, "Running");
       case "Succeeded": {
         const result = this.taskResults.get(node.id);
         if (result?.metadata.labels?.[LABEL_REPORT_OUTPUTS_COMPLETED] !== "true") {
           // The pod is done but its outputs have not arrived: not yet fulfilled.
-          return this.markPhase(node.id, "Running");
+          return this.awaitTaskResult(node, template, TASK_RESULT_TIMEOUT_SECONDS, observed);
         }
-        this.finished(node);
-        const m = this.mutable(node.id);
-        const outputs = this.podOutputs(result, terminated?.exitCode, template);
-        if (outputs) m.outputs = outputs;
-        this.publishGlobalOutputs(outputs, template.outputs?.parameters);
-        m.phase = "Succeeded";
-        m.finishedAt = latestFinishedAt(observed) ?? this.now;
-        this.status.taskResultsCompletionStatus = {
-          ...(this.status.taskResultsCompletionStatus ?? {}),
-          [node.id]: true,
-        };
-        return m;
+        return this.podSucceeded(node, template, result, terminated?.exitCode, observed);
       }
       case "Failed": {
         this.finished(node);
@@ -1047,19 +1743,105 @@ class Operation {
         const result = this.taskResults.get(node.id);
         const outputs = this.podOutputs(result, terminated?.exitCode, template);
         if (outputs) m.outputs = outputs;
-        if (terminated && terminated.exitCode !== 0) {
-          m.phase = "Failed";
-          m.message = `${terminated.reason || "Error"} (exit code ${terminated.exitCode})` +
-            (terminated.message ? `: ${terminated.message}` : "");
-        } else {
-          m.phase = "Error";
-          m.message = observed.status?.message ?? observed.status?.reason ?? "pod failed";
-        }
+        const [phase, message] = failedPodReason(observed);
+        m.phase = phase;
+        m.message = message;
         m.finishedAt = latestFinishedAt(observed) ?? this.now;
+        this.podCompleted(observed, false);
         return m;
       }
     }
     return node;
+  }
+
+  podSucceeded(
+    node: NodeStatus,
+    template: Template,
+    result: WorkflowTaskResult | undefined,
+    exitCode: number | undefined,
+    observed: V1Pod | undefined,
+    message?: string,
+  ): NodeStatus {
+    this.finished(node);
+    const m = this.mutable(node.id);
+    const outputs = this.podOutputs(result, exitCode, template);
+    if (outputs) m.outputs = outputs;
+    this.publishGlobalOutputs(outputs, template.outputs?.parameters);
+    m.phase = "Succeeded";
+    if (message !== undefined) m.message = message;
+    m.finishedAt = (observed && latestFinishedAt(observed)) ?? m.finishedAt ?? this.now;
+    if (m.daemoned) delete m.daemoned;
+    this.status.taskResultsCompletionStatus = {
+      ...(this.status.taskResultsCompletionStatus ?? {}),
+      [node.id]: true,
+    };
+    this.podCompleted(observed, true);
+    return m;
+  }
+
+  /**
+   * A succeeded pod whose task result is not complete: the node stays Running (with the pod's
+   * finish time) until the result arrives, or until `limitSeconds` after that time (10 minutes
+   * while the pod exists, 2 once it is gone, as Argo's defaults); then it succeeds without the
+   * reported outputs, as Argo marks the result synced.
+   */
+  awaitTaskResult(
+    node: NodeStatus,
+    template: Template,
+    limitSeconds: number,
+    observed: V1Pod | undefined,
+  ): NodeStatus {
+    const config = this.snapshot.config;
+    const limit = observed
+      ? config.taskResultTimeoutSeconds ?? limitSeconds
+      : config.recentlyDeletedPodSeconds ?? limitSeconds;
+    const finishedAt = node.finishedAt ?? (observed && latestFinishedAt(observed)) ?? this.now;
+    const due = Date.parse(finishedAt) + limit * 1000;
+    if (this.nowMs >= due) {
+      return this.podSucceeded(
+        node,
+        template,
+        undefined,
+        undefined,
+        observed,
+        `outputs lost: no task result ${limit}s after the pod finished`,
+      );
+    }
+    this.wake((due - this.nowMs) / 1000);
+    const m = this.markPhase(node.id, "Running");
+    if (this.status.taskResultsCompletionStatus?.[node.id] !== false) {
+      this.status.taskResultsCompletionStatus = {
+        ...(this.status.taskResultsCompletionStatus ?? {}),
+        [node.id]: false,
+      };
+    }
+    if (m.finishedAt !== finishedAt) this.mutable(node.id).finishedAt = finishedAt;
+    return this.nodes[node.id];
+  }
+
+  /** Hosts of a Retry node's failed attempts, in order, without repeats. */
+  failedHosts(retryId: string): string[] {
+    const hosts: string[] = [];
+    for (const childId of this.nodes[retryId]?.children ?? []) {
+      const child = this.nodes[childId];
+      if (child && failedOrError(child) && child.hostNodeName) {
+        if (!hosts.includes(child.hostNodeName)) hosts.push(child.hostNodeName);
+      }
+    }
+    return hosts;
+  }
+
+  /** A daemon pod that runs: the node stays Running, `daemoned`, and counts as fulfilled. */
+  markDaemoned(node: NodeStatus, observed: V1Pod): NodeStatus {
+    const ip = observed.status?.podIP;
+    if (node.phase === "Running" && node.daemoned && (!ip || node.podIP === ip)) return node;
+    const m = this.markPhase(node.id, "Running");
+    const mm = this.mutable(m.id);
+    mm.daemoned = true;
+    this.hasDaemons = true;
+    this.finished(node);
+    if (ip) mm.podIP = ip;
+    return mm;
   }
 
   podOutputs(
@@ -1303,12 +2085,15 @@ class Operation {
     scope: Scope,
   ): Expansion {
     const looped = isLooped(step);
+    // Hooks are substituted when they run: their arguments may use the step's own outputs.
+    const hooks = step.hooks ? { hooks: step.hooks } : {};
     if (!looped) {
-      const substituted = substitute(step as unknown as JsonValue, scope.vars);
+      const substituted = substitute(withoutKey(step, "hooks") as unknown as JsonValue, scope.vars);
       if (!substituted.ok) {
         return { looped, children: [], error: substituted.error.message };
       }
-      return { looped, children: [{ name, displayName, item: substituted.value as T }] };
+      const item = { ...(substituted.value as T), ...hooks };
+      return { looped, children: [{ name, displayName, item }] };
     }
     const loopPart = {
       withItems: step.withItems,
@@ -1319,7 +2104,13 @@ class Operation {
     if (!loopSubstituted.ok) return { looped, children: [], error: loopSubstituted.error.message };
     const expanded = expandLoop(loopSubstituted.value as typeof loopPart);
     if (!expanded.ok) return { looped, children: [], error: expanded.message };
-    const body = withoutKey(step, "withItems", "withParam", "withSequence") as unknown as JsonValue;
+    const body = withoutKey(
+      step,
+      "withItems",
+      "withParam",
+      "withSequence",
+      "hooks",
+    ) as unknown as JsonValue;
     const children: Expansion["children"] = [];
     for (const item of expanded.items) {
       const substituted = substitute(body, itemVars(scope.vars, item));
@@ -1328,7 +2119,7 @@ class Operation {
       children.push({
         name: childNodeName,
         displayName: loopChildName(displayName, item.index, item.description),
-        item: substituted.value as T,
+        item: { ...(substituted.value as T), ...hooks },
       });
     }
     return { looped, children };
@@ -1362,10 +2153,13 @@ class Operation {
     parentId: string | string[],
     depth: number,
     scope: Scope,
+    kind: "steps" | "tasks" = "steps",
   ): NodeStatus {
     const id = this.id(child.name);
     const existing = this.nodes[id];
-    if (isFulfilled(existing)) return existing;
+    if (isFulfilled(existing)) {
+      return this.runHooks(existing, child, boundaryID, depth, scope, kind);
+    }
     const parents = Array.isArray(parentId) ? parentId : [parentId];
     const step = child.item;
     if (!existing && step.when !== undefined && step.when !== "") {
@@ -1401,7 +2195,129 @@ class Operation {
     if (!existing && this.nodes[id]) {
       for (const p of parents) this.addChild(p, id);
     }
-    return node;
+    if (!this.nodes[id]) return node;
+    return this.runHooks(this.nodes[id], child, boundaryID, depth, scope, kind);
+  }
+
+  /**
+   * A step's or task's hooks: expression hooks (`hooks.<name>.expression`, node
+   * `<node>.hooks.<name>`) start once their expression is true, and the exit hook
+   * (`hooks.exit` or `onExit`, node `<node>.onExit`) once the node is fulfilled. Both are
+   * children of the node; the step counts as done only when its hooks are. The hooks see the
+   * node itself as `steps.<name>.*` / `tasks.<name>.*`.
+   */
+  runHooks(
+    node: NodeStatus,
+    child: Expansion["children"][number],
+    boundaryID: string,
+    depth: number,
+    scope: Scope,
+    kind: "steps" | "tasks",
+  ): NodeStatus {
+    const step = child.item;
+    if ((!step.hooks && !step.onExit) || node.type === "Skipped") return node;
+    // Terminate runs no handler at all.
+    if (this.shutdown === "Terminate") return node;
+    const halted = this.haltMessage() !== undefined;
+    let own: Scope | undefined;
+    const ownScope = (): Scope => {
+      if (!own) {
+        own = newScope(scope.vars);
+        for (const [key, artifact] of scope.artifacts) own.artifacts.set(key, artifact);
+        addNodeToScope(own, `${kind}.${step.name ?? child.displayName}`, node);
+      }
+      return own;
+    };
+    let pending = false;
+    for (const [hookName, hook] of Object.entries(step.hooks ?? {})) {
+      if (hookName === "exit" || !hook.expression) continue;
+      const name = `${node.name}.hooks.${hookName}`;
+      if (!this.nodes[this.id(name)]) {
+        if (halted) continue;
+        const evaluated = evaluateExpression(hook.expression, expandVars(ownScope().vars));
+        if (!evaluated.ok || evaluated.value !== true) continue;
+      }
+      const result = this.runHookNode(
+        name,
+        `${child.displayName}.hooks.${hookName}`,
+        hook,
+        node,
+        boundaryID,
+        depth,
+        ownScope(),
+        false,
+      );
+      if (!isFulfilled(result)) pending = true;
+    }
+    const exitHook = step.hooks?.exit ?? (step.onExit ? { template: step.onExit } : undefined);
+    if (exitHook && isFulfilled(node)) {
+      const result = this.runHookNode(
+        `${node.name}.onExit`,
+        `${child.displayName}.onExit`,
+        exitHook,
+        node,
+        boundaryID,
+        depth,
+        ownScope(),
+        true,
+      );
+      if (!isFulfilled(result)) pending = true;
+    }
+    if (!pending || !isFulfilled(node)) return this.nodes[node.id];
+    // Done, but its hooks are not: the caller must wait.
+    return { ...withoutKey(node, "daemoned"), phase: "Running" } as NodeStatus;
+  }
+
+  /** Runs one hook node under `parent`, its arguments substituted with `scope`. */
+  runHookNode(
+    name: string,
+    displayName: string,
+    hook: LifecycleHook,
+    parent: NodeStatus,
+    boundaryID: string,
+    depth: number,
+    scope: Scope,
+    exit: boolean,
+  ): NodeStatus {
+    const id = this.id(name);
+    const existing = this.nodes[id];
+    if (isFulfilled(existing)) return existing;
+    let args: Arguments | undefined = hook.arguments;
+    if (!existing && args) {
+      const substituted = substitute(args as unknown as JsonValue, scope.vars);
+      if (!substituted.ok) {
+        const node = this.createNode({
+          id,
+          name,
+          displayName,
+          type: "Skipped",
+          phase: "Error",
+          boundaryID,
+          message: substituted.error.message,
+          nodeFlag: { hooked: true },
+        });
+        this.addChild(parent.id, id);
+        return node;
+      }
+      args = substituted.value as Arguments;
+    }
+    const outer = this.inExitHandler;
+    if (exit) this.inExitHandler = true;
+    const result = this.executeTemplate(
+      name,
+      { template: hook.template, templateRef: hook.templateRef },
+      args,
+      boundaryID,
+      displayName,
+      depth + 1,
+      scope,
+    );
+    this.inExitHandler = outer;
+    if (!existing && this.nodes[id]) {
+      this.addChild(parent.id, id);
+      this.mutable(id).nodeFlag = { hooked: true };
+    }
+    return this.nodes[id] ?? result;
   }
 
   /** A steps or DAG template's outputs, from the scope its children built. */
@@ -1517,6 +2433,16 @@ class Operation {
       if (continueOn) result.continueOn = continueOn;
       return result;
     };
+    // A task is done once it is fulfilled and so is its exit hook.
+    const taskDone = (name: string): boolean => {
+      const n = this.nodes[taskId(name)];
+      if (!isFulfilled(n)) return false;
+      const t = byName.get(name);
+      if (!t || !(t.onExit || t.hooks?.exit) || n.type === "Skipped" || n.type === "TaskGroup") {
+        return true;
+      }
+      return isFulfilled(this.nodes[this.id(`${n.name}.onExit`)]);
+    };
     let running = false;
     for (const name of order) {
       const task = byName.get(name)!;
@@ -1524,6 +2450,20 @@ class Operation {
       const thisId = taskId(name);
       const existing = this.nodes[thisId];
       const looped = isLooped(task);
+      if (isFulfilled(existing) && !looped && (task.hooks || task.onExit)) {
+        const hooked = this.runChild(
+          { name: taskName, displayName: name, item: task },
+          node.id,
+          [],
+          depth,
+          fullScope(),
+          "tasks",
+        );
+        if (!isFulfilled(hooked)) {
+          running = true;
+          continue;
+        }
+      }
       if (isFulfilled(existing)) {
         if (!looped) deferred.push(() => addNodeToScope(scope, `tasks.${name}`, existing));
         else {
@@ -1540,7 +2480,7 @@ class Operation {
       }
       const taskDeps = deps.get(name) ?? [];
       if (!existing) {
-        if (!taskDeps.every((d) => isFulfilled(this.nodes[taskId(d)]))) continue;
+        if (!taskDeps.every((d) => taskDone(d))) continue;
       }
       const parents = existing
         ? []
@@ -1584,7 +2524,14 @@ class Operation {
       } else if (!looped) {
         // An existing node's inputs are already resolved: it needs no scope.
         const childScope = existing ? scope : fullScope();
-        result = this.runChild(expansion.children[0], node.id, parents, depth, childScope);
+        result = this.runChild(
+          expansion.children[0],
+          node.id,
+          parents,
+          depth,
+          childScope,
+          "tasks",
+        );
       } else if (expansion.children.length === 0) {
         for (const p of parents.slice(0, 1)) {
           this.skipNode(taskName, name, node.id, p, "Skipped, empty params");
@@ -1717,7 +2664,7 @@ class Operation {
     }
     let pending = false;
     for (const child of expansion.children) {
-      const result = this.runChild(child, dagId, id, depth, scope);
+      const result = this.runChild(child, dagId, id, depth, scope, "tasks");
       if (!isFulfilled(result)) pending = true;
     }
     if (pending) return this.nodes[id];
@@ -1828,6 +2775,31 @@ function topologicalOrder(tasks: DAGTask[], deps: Map<string, string[]>): string
     }
   }
   return order;
+}
+
+/**
+ * Argo's inferFailedReason: the pod's own message first (DeadlineExceeded, Evicted), then a
+ * failed main container (`Failed`, `<reason> (exit code N)`), then a failed init or wait
+ * container (`Error`: the executor could not run or report the step); sidecars are ignored.
+ */
+export function failedPodReason(pod: V1Pod): [string, string] {
+  const status = pod.status ?? {};
+  if (status.message) return ["Failed", status.message];
+  const describe = (t: { exitCode: number; reason?: string; message?: string }) =>
+    `${t.reason || "Error"} (exit code ${t.exitCode})${t.message ? `: ${t.message}` : ""}`;
+  for (const ctr of status.initContainerStatuses ?? []) {
+    const t = ctr.state?.terminated;
+    if (t && t.exitCode !== 0) return ["Error", `${ctr.name}: ${describe(t)}`];
+  }
+  const containers = status.containerStatuses ?? [];
+  const main = containers.find((c) => c.name === MAIN_CONTAINER_NAME)?.state?.terminated;
+  if (main && main.exitCode !== 0) return ["Failed", describe(main)];
+  const wait = containers.find((c) => c.name === WAIT_CONTAINER_NAME)?.state?.terminated;
+  if (wait && wait.exitCode !== 0) {
+    return ["Error", `wait: ${describe(wait)} (outputs were not reported)`];
+  }
+  if (status.reason) return ["Error", status.reason];
+  return ["Error", "pod failed"];
 }
 
 function latestFinishedAt(pod: V1Pod): string | undefined {

@@ -23,6 +23,7 @@ export function addNodeToScope(scope: Scope, prefix: string, node: NodeStatus): 
   if (node.startedAt) vars[`${prefix}.startedAt`] = node.startedAt;
   if (node.finishedAt) vars[`${prefix}.finishedAt`] = node.finishedAt;
   if (node.phase) vars[`${prefix}.status`] = node.phase;
+  if (node.podIP) vars[`${prefix}.ip`] = node.podIP;
   const outputs = node.outputs;
   if (!outputs) return;
   if (outputs.result !== undefined) vars[`${prefix}.outputs.result`] = outputs.result;

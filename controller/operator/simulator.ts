@@ -25,7 +25,7 @@ import {
 } from "../../api/meta.ts";
 import { type ControllerConfig, DEFAULT_CONFIG } from "./config.ts";
 import { reconcile } from "./reconcile.ts";
-import type { ReconcileResult } from "./types.ts";
+import type { Action, ReconcileResult } from "./types.ts";
 
 /** What one pod does. */
 export interface PodScript {
@@ -37,6 +37,21 @@ export interface PodScript {
   parameters?: Record<string, string>;
   /** Stay in this phase forever. */
   stay?: "Pending" | "Running";
+  /** Main container's termination reason (default `Completed`/`Error`), e.g. `OOMKilled`. */
+  exitReason?: string;
+  /** The pod fails with this `status.reason`/`status.message` (e.g. Evicted). */
+  podReason?: string;
+  podMessage?: string;
+  /** The wait container's exit code (default 0); non-zero fails the pod, no task result. */
+  waitExitCode?: number;
+  /** The executor never reports outputs (no WorkflowTaskResult). */
+  noTaskResult?: boolean;
+  /** The pod disappears once it reached this phase (deleted by someone else). */
+  vanishAfter?: "Running" | "Succeeded";
+  /** The pod's IP once Running. */
+  ip?: string;
+  /** The node the pod is scheduled on (`spec.nodeName`). */
+  host?: string;
 }
 
 export interface SimulationInput {
@@ -50,6 +65,11 @@ export interface SimulationInput {
   clusterWorkflowTemplates?: ClusterWorkflowTemplate[];
   configMaps?: V1ConfigMap[];
   config?: ControllerConfig;
+  /**
+   * The lock table, as the shell keeps it: `acquireLock` adds the holder while the lock has
+   * room, `releaseLock` removes it. Other holders can be listed up front.
+   */
+  locks?: Record<string, string[]>;
   /** Start time (default 2026-01-01T00:00:00Z). */
   start?: string;
   maxRounds?: number;
@@ -59,6 +79,14 @@ export interface SimulationResult {
   workflow: Workflow;
   /** Pod names in creation order. */
   podsCreated: string[];
+  /** The pods created, as the engine built them, in creation order. */
+  createdPods: V1Pod[];
+  /** Pods the engine deleted (deletePod actions), in order. */
+  podsDeleted: string[];
+  /** Every other action but createPod/deletePod/emitEvent (upsertConfigMap, deleteWorkflow). */
+  otherActions: Action[];
+  /** The lock table at the end. */
+  locks: Record<string, string[]>;
   rounds: number;
   /** The last reconcile's result. */
   last: ReconcileResult;
@@ -75,6 +103,10 @@ export function simulate(input: SimulationInput): SimulationResult {
   const pods = new Map<string, SimPod>();
   const taskResults = new Map<string, WorkflowTaskResult>();
   const podsCreated: string[] = [];
+  const createdPods: V1Pod[] = [];
+  const podsDeleted: string[] = [];
+  const otherActions: Action[] = [];
+  const locks: Record<string, string[]> = structuredClone(input.locks ?? {});
   let nowMs = Date.parse(input.start ?? "2026-01-01T00:00:00Z");
   const maxRounds = input.maxRounds ?? 200;
   let last: ReconcileResult | undefined;
@@ -90,6 +122,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       configMaps: input.configMaps ?? [],
       config: input.config ?? DEFAULT_CONFIG,
       now,
+      locks: { holders: structuredClone(locks) },
     });
     workflow = {
       ...workflow,
@@ -101,6 +134,30 @@ export function simulate(input: SimulationInput): SimulationResult {
     };
     let moved = false;
     for (const action of last.actions) {
+      if (action.type === "acquireLock") {
+        const holders = locks[action.lock] ??= [];
+        if (!holders.includes(action.holder) && holders.length < action.limit) {
+          holders.push(action.holder);
+          moved = true;
+        }
+      } else if (action.type === "releaseLock") {
+        const holders = locks[action.lock] ?? [];
+        if (holders.includes(action.holder)) {
+          locks[action.lock] = holders.filter((h) => h !== action.holder);
+          moved = true;
+        }
+      }
+      if (
+        action.type !== "createPod" && action.type !== "deletePod" && action.type !== "emitEvent"
+      ) {
+        otherActions.push(action);
+        continue;
+      }
+      if (action.type === "deletePod") {
+        podsDeleted.push(action.name);
+        if (pods.delete(action.name)) moved = true;
+        continue;
+      }
       if (action.type !== "createPod") continue;
       const name = action.pod.metadata?.name ?? "";
       if (pods.has(name)) continue;
@@ -115,10 +172,17 @@ export function simulate(input: SimulationInput): SimulationResult {
         nodeId: id,
       });
       podsCreated.push(name);
+      createdPods.push(action.pod);
       moved = true;
     }
     if (isWorkflowCompleted(last.status.phase)) break;
-    for (const sim of pods.values()) {
+    for (const [name, sim] of pods) {
+      const vanish = sim.script.vanishAfter;
+      if (vanish !== undefined && sim.pod.status?.phase === vanish) {
+        pods.delete(name);
+        moved = true;
+        continue;
+      }
       if (advance(sim, workflow.metadata.name ?? "", taskResults)) moved = true;
     }
     if (!moved) {
@@ -128,7 +192,16 @@ export function simulate(input: SimulationInput): SimulationResult {
     }
     nowMs += 1000;
   }
-  return { workflow, podsCreated, rounds: rounds + 1, last: last! };
+  return {
+    workflow,
+    podsCreated,
+    createdPods,
+    podsDeleted,
+    otherActions,
+    locks,
+    rounds: rounds + 1,
+    last: last!,
+  };
 }
 
 function pickScript(
@@ -151,31 +224,43 @@ function advance(
   taskResults: Map<string, WorkflowTaskResult>,
 ): boolean {
   const phase = sim.pod.status?.phase;
-  if (phase === "Pending" && sim.script.stay !== "Pending") {
-    sim.pod = { ...sim.pod, status: { phase: "Running" } };
+  const script = sim.script;
+  if (phase === "Pending" && script.stay !== "Pending") {
+    sim.pod = {
+      ...sim.pod,
+      ...(script.host ? { spec: { ...sim.pod.spec!, nodeName: script.host } } : {}),
+      status: { phase: "Running", ...(script.ip ? { podIP: script.ip } : {}) },
+    };
     return true;
   }
-  if (phase === "Running" && sim.script.stay !== "Running") {
-    const exitCode = sim.script.exitCode ?? 0;
+  if (phase === "Running" && script.stay !== "Running") {
+    const exitCode = script.exitCode ?? 0;
+    const waitExitCode = script.waitExitCode ?? 0;
+    const failed = exitCode !== 0 || waitExitCode !== 0 || script.podMessage !== undefined ||
+      script.podReason !== undefined;
+    const terminated = (name: string, code: number, reason?: string) => ({
+      name,
+      image: "",
+      imageID: "",
+      ready: false,
+      restartCount: 0,
+      state: {
+        terminated: { exitCode: code, reason: reason ?? (code === 0 ? "Completed" : "Error") },
+      },
+    });
     sim.pod = {
       ...sim.pod,
       status: {
-        phase: exitCode === 0 ? "Succeeded" : "Failed",
-        containerStatuses: [{
-          name: "main",
-          image: "",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: {
-            terminated: {
-              exitCode,
-              reason: exitCode === 0 ? "Completed" : "Error",
-            },
-          },
-        }],
+        phase: failed ? "Failed" : "Succeeded",
+        ...(script.podReason ? { reason: script.podReason } : {}),
+        ...(script.podMessage ? { message: script.podMessage } : {}),
+        containerStatuses: [
+          terminated("main", exitCode, script.exitReason),
+          ...(waitExitCode !== 0 ? [terminated("wait", waitExitCode)] : []),
+        ],
       },
     };
+    if (waitExitCode !== 0 || script.noTaskResult) return true;
     const parameters: Parameter[] = Object.entries(sim.script.parameters ?? {}).map((
       [name, value],
     ) => ({ name, value }));

@@ -33,6 +33,12 @@ export interface Snapshot {
   config: ControllerConfig;
   /** The current time, RFC 3339: the only clock the engine knows. */
   now: string;
+  /**
+   * The shell's lock table for synchronization: lock key -> holder keys now holding it.
+   * Lock keys: `<ns>/Mutex/<name>`, `<ns>/ConfigMap/<configMap>/<key>` (semaphores). Holder
+   * keys: `<ns>/<workflow>` (workflow level), `<ns>/<workflow>/<nodeID>` (template level).
+   */
+  locks?: { holders: Record<string, string[]> };
 }
 
 /**
@@ -42,7 +48,20 @@ export interface Snapshot {
  */
 export type Action =
   | { type: "createPod"; pod: V1Pod }
-  | { type: "deletePod"; namespace: string; name: string }
+  | {
+    type: "deletePod";
+    namespace: string;
+    name: string;
+    /** Wait this long before deleting (pod GC's `deleteDelayDuration`); NotFound is success. */
+    afterSeconds?: number;
+  }
+  | {
+    /** `ttlStrategy`: delete the Workflow itself after `afterSeconds`. */
+    type: "deleteWorkflow";
+    namespace: string;
+    name: string;
+    afterSeconds: number;
+  }
   | {
     type: "emitEvent";
     reason: string;
@@ -50,6 +69,33 @@ export type Action =
     eventType: "Normal" | "Warning";
     /** The node the event is about (its ID), when not the workflow itself. */
     involvedNode?: string;
+  }
+  | {
+    /**
+     * Create the ConfigMap, or merge `data` into it (other keys are kept) and set `labels`.
+     * Memoization saves its cache entries this way.
+     */
+    type: "upsertConfigMap";
+    namespace: string;
+    name: string;
+    labels: Record<string, string>;
+    data: Record<string, string>;
+  }
+  | {
+    /**
+     * Add `holder` to `lock` if it has fewer than `limit` holders (atomically), else leave it
+     * waiting; then reconcile the workflow again. Repeated while the holder waits.
+     */
+    type: "acquireLock";
+    lock: string;
+    holder: string;
+    limit: number;
+  }
+  | {
+    /** Remove `holder` from `lock` (absent: nothing to do); waiting workflows may retry. */
+    type: "releaseLock";
+    lock: string;
+    holder: string;
   }
   | { type: "createResource"; manifest: Record<string, unknown> }
   | {
