@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { connect } from "../kube/client.ts";
 import { localExecutorCommand } from "../cluster/command.ts";
 import { WorkflowController } from "../controller/controller.ts";
+import { CronController } from "../controller/cron/cron_controller.ts";
 import { METRICS_CONTENT_TYPE } from "../controller/metrics.ts";
 import { type ControllerConfig, DEFAULT_CONFIG } from "../controller/operator/config.ts";
 
@@ -152,8 +153,22 @@ export async function runController(args: string[]): Promise<number> {
     return 1;
   }
   log("started");
+  // CronWorkflows are scheduled by the leader only, so two replicas never both create a run.
+  let cron: CronController | undefined;
+  const followLeadership = setInterval(async () => {
+    if (controller.leading && !cron) {
+      cron = new CronController({ kubeconfig, log });
+      await cron.start().catch((error) => log(`cron controller: ${error}`));
+    } else if (!controller.leading && cron) {
+      const stopping = cron;
+      cron = undefined;
+      await stopping.stop();
+    }
+  }, 1000);
   const signal = await stopped;
   log(`${signal}: stopping`);
+  clearInterval(followLeadership);
+  await cron?.stop();
   await controller.stop();
   await server.shutdown();
   return 0;

@@ -16,6 +16,7 @@ import type { Workflow } from "../api/types.gen.ts";
 import { API_GROUP, API_VERSION } from "../api/meta.ts";
 import { localExecutorCommand, startEmbeddedCluster } from "../cluster/command.ts";
 import { WorkflowController } from "../controller/controller.ts";
+import { CronController } from "../controller/cron/cron_controller.ts";
 import type { ControllerConfig } from "../controller/operator/config.ts";
 import { lintDocuments } from "../validate/mod.ts";
 import { formatFinding } from "../cli/lint.ts";
@@ -227,7 +228,15 @@ export async function startEmbeddedController(
     log: (message) => console.error(`controller: ${message}`),
   });
   await controller.start();
-  return () => controller.stop();
+  const cron = new CronController({
+    kubeconfig: kc,
+    log: (message) => console.error(`cron: ${message}`),
+  });
+  await cron.start();
+  return async () => {
+    await cron.stop();
+    await controller.stop();
+  };
 }
 
 async function readFile(file: string): Promise<SourceDocument[] | undefined> {

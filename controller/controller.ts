@@ -853,7 +853,12 @@ export class WorkflowController {
 
 /** The object as JSON data (Date objects become RFC 3339 strings). */
 function plain<T>(object: T): T {
-  return JSON.parse(JSON.stringify(object));
+  // Kubernetes timestamps are RFC 3339 to the second; Date objects would print milliseconds,
+  // which would then leak into node times the engine copies from pods.
+  return JSON.parse(JSON.stringify(object, function (this: Record<string, unknown>, key, value) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.toISOString().replace(/\.\d{3}Z$/, "Z") : value;
+  }));
 }
 
 function describe(error: unknown): string {

@@ -42,7 +42,7 @@ export class ApiClient {
     return {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body, kubeTime),
       signal,
       ...(this.#client ? { client: this.#client } : {}),
     } as RequestInit;
@@ -122,4 +122,13 @@ export class ApiClient {
     this.#client?.close();
     this.#client = undefined;
   }
+}
+
+/**
+ * Kubernetes writes times as RFC 3339 to the second (metav1.Time); Date objects would otherwise
+ * print milliseconds, which then show up in every copy of a container's start and finish times.
+ */
+function kubeTime(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Date ? raw.toISOString().replace(/\.\d{3}Z$/, "Z") : value;
 }
