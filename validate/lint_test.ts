@@ -844,3 +844,29 @@ spec:
     expectOne(errors(binding), "reference/template");
   });
 });
+
+Deno.test("exit hooks may read their own step's or task's outputs", () => {
+  expectClean(STEPS(`        - - name: a
+            template: gen
+            hooks:
+              exit:
+                template: echo
+                arguments: {parameters: [{name: message, value: "{{steps.a.outputs.result}}"}]}`));
+  expectClean(DAG(`          - name: a
+            template: gen
+            hooks:
+              exit:
+                template: echo
+                arguments: {parameters: [{name: m, value: "{{tasks.a.outputs.result}}"}]}`));
+  // Another task that is not a dependency is still out of reach.
+  expectOne(
+    errors(DAG(`          - {name: b, template: gen}
+          - name: a
+            template: gen
+            hooks:
+              exit:
+                template: echo
+                arguments: {parameters: [{name: m, value: "{{tasks.b.outputs.result}}"}]}`)),
+    "variables/unresolved",
+  );
+});

@@ -1174,14 +1174,24 @@ class SpecValidator {
         resolved.push([step, callee]);
       });
       // Tags in this group see earlier groups only (and the status of this group's steps).
-      for (const [step, _callee] of resolved) {
+      for (const [step, callee] of resolved) {
         const index = group.indexOf(step);
         const stepPath = childPath(groupPath, index);
         const stepScope = this.loopScope(step, stepPath, scope);
         stepScope.add("steps.name");
-        this.checkTags(step, stepPath, stepScope, (p) => p === childPath(stepPath, "inline"), {
-          laterSteps: names,
-        });
+        const hooksPath = childPath(stepPath, "hooks");
+        this.checkTags(
+          step,
+          stepPath,
+          stepScope,
+          (p) => p === childPath(stepPath, "inline") || p === hooksPath,
+          { laterSteps: names },
+        );
+        // A step's hooks run after it: they may read its own outputs, as Argo allows.
+        const hookScope = new Scope(stepScope);
+        const name = scalarText(step.name);
+        if (name) this.addCallOutputs(hookScope, `steps.${name}`, callee, step);
+        this.checkTags(step.hooks, hooksPath, hookScope, () => false, { laterSteps: names });
       }
       for (const [step, callee] of resolved) {
         const name = scalarText(step.name);
@@ -1359,11 +1369,21 @@ class SpecValidator {
       const taskName = scalarText(task.name) ?? "";
       const taskPath = childPath(tasksPath, i);
       const bodyScope = this.loopScope(task, taskPath, allTasks);
-      this.checkTags(task, taskPath, bodyScope, (p) => p === childPath(taskPath, "inline"), {
+      const hooksPath = childPath(taskPath, "hooks");
+      const hints = {
         siblingTasks: byName,
         taskName,
-        isAncestor: (other) => ancestry.isAncestor(other, taskName),
-      });
+        isAncestor: (other: string) => other === taskName || ancestry.isAncestor(other, taskName),
+      };
+      this.checkTags(
+        task,
+        taskPath,
+        bodyScope,
+        (p) => p === childPath(taskPath, "inline") || p === hooksPath,
+        { ...hints, isAncestor: (other) => ancestry.isAncestor(other, taskName) },
+      );
+      // A task's hooks run after it: they may read its own outputs, as Argo allows.
+      this.checkTags(task.hooks, hooksPath, bodyScope, () => false, hints);
     });
     this.checkTags(template, path, allTasks, (p) => p === dagPath);
   }
