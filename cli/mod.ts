@@ -14,6 +14,7 @@ import { VERSION, versionCommand } from "./version.ts";
 import { logsCommand } from "./logs.ts";
 import { completionCommand } from "./completion.ts";
 import { cpCommand } from "./cp.ts";
+import { installCommand } from "./install.ts";
 import { clusterTemplateCommand, cronCommand, templateCommand } from "./templates.ts";
 import {
   nodeCommand,
@@ -70,6 +71,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(clusterTemplateCommand(ctx));
   program.addCommand(cronCommand(ctx));
   program.addCommand(cpCommand(ctx));
+  program.addCommand(installCommand(ctx));
   program.addCommand(completionCommand(ctx, () => program));
   program.addCommand(lintCommand(ctx));
   program.addCommand(exprCommand(ctx));
