@@ -1,7 +1,7 @@
 /**
  * The executor's half of `docs/executor-contract.md`: paths, environment variables and limits.
- * The values duplicate `controller/operator/pod_spec.ts` (exec/ must not import controller/);
- * `contract_test.ts` checks that both sides agree.
+ * The paths and environment names shared with the pod spec come from
+ * `api/executor_contract.ts`, which both sides import.
  *
  * Every absolute path of the contract can be moved under a root directory with
  * `ARGO_TS_EXEC_ROOT` (tests), and the service account directory with
@@ -9,32 +9,29 @@
  *
  * @module
  */
+import {
+  INPUT_ARTIFACTS_DIR,
+  KUBERNETES_EXECUTOR_PATH,
+  MAIN_FILESYSTEM_DIR,
+  SCRIPT_SOURCE_PATH,
+  SECRET_DIR,
+  VAR_RUN_ARGO,
+} from "../api/executor_contract.ts";
 
-export const VAR_RUN_ARGO = "/var/run/argo";
-export const KUBERNETES_EXECUTOR_PATH = `${VAR_RUN_ARGO}/argo-ts`;
-export const PROGRESS_FILE = `${VAR_RUN_ARGO}/progress`;
-export const STAGING_DIR = "/argo/staging";
-export const SCRIPT_SOURCE_PATH = `${STAGING_DIR}/script`;
-export const INPUT_ARTIFACTS_DIR = "/argo/inputs/artifacts";
-export const MAIN_FILESYSTEM_DIR = "/mainctrfs";
-export const SECRET_DIR = "/argo/secret";
-export const NO_DEADLINE = "0001-01-01T00:00:00Z";
+export {
+  ENV,
+  INPUT_ARTIFACTS_DIR,
+  KUBERNETES_EXECUTOR_PATH,
+  MAIN_FILESYSTEM_DIR,
+  NO_DEADLINE,
+  PROGRESS_FILE,
+  SCRIPT_SOURCE_PATH,
+  SECRET_DIR,
+  STAGING_DIR,
+  VAR_RUN_ARGO,
+} from "../api/executor_contract.ts";
+
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-export const ENV = {
-  containerName: "ARGO_CONTAINER_NAME",
-  template: "ARGO_TEMPLATE",
-  nodeId: "ARGO_NODE_ID",
-  podName: "ARGO_POD_NAME",
-  podUid: "ARGO_POD_UID",
-  workflowName: "ARGO_WORKFLOW_NAME",
-  workflowUid: "ARGO_WORKFLOW_UID",
-  instanceId: "ARGO_INSTANCE_ID",
-  includeScriptOutput: "ARGO_INCLUDE_SCRIPT_OUTPUT",
-  deadline: "ARGO_DEADLINE",
-  progressFile: "ARGO_PROGRESS_FILE",
-  terminationGracePeriodSeconds: "ARGO_TERMINATION_GRACE_PERIOD_SECONDS",
-} as const;
 
 /** argo-ts's own knobs (not Argo's). */
 export const EXEC_ENV = {

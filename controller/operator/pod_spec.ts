@@ -45,6 +45,31 @@ import {
   strategicMerge,
 } from "../../api/strategic_merge.ts";
 import type { ArtifactRepositoryConfig, ControllerConfig } from "./config.ts";
+import {
+  ENV,
+  INPUT_ARTIFACTS_DIR,
+  KUBERNETES_EXECUTOR_PATH,
+  MAIN_FILESYSTEM_DIR,
+  NO_DEADLINE,
+  PROGRESS_FILE,
+  SCRIPT_SOURCE_PATH,
+  SECRET_DIR,
+  STAGING_DIR,
+  VAR_RUN_ARGO,
+} from "../../api/executor_contract.ts";
+// Paths and names shared with the executor (docs/executor-contract.md), as Argo names them.
+export {
+  ENV,
+  INPUT_ARTIFACTS_DIR,
+  KUBERNETES_EXECUTOR_PATH,
+  MAIN_FILESYSTEM_DIR,
+  NO_DEADLINE,
+  PROGRESS_FILE,
+  SCRIPT_SOURCE_PATH,
+  SECRET_DIR,
+  STAGING_DIR,
+  VAR_RUN_ARGO,
+} from "../../api/executor_contract.ts";
 
 export interface PodBuildInput {
   /** Metadata (name, namespace, uid, labels, annotations) and the effective spec. */
@@ -73,42 +98,11 @@ export interface PodBuildInput {
 
 export type PodBuildResult = { ok: true; pod: V1Pod } | { ok: false; message: string };
 
-// Paths and names shared with the executor (docs/executor-contract.md), as Argo names them.
-/** The emptyDir every container mounts: emissary's files, the progress file, the executor. */
-export const VAR_RUN_ARGO = "/var/run/argo";
 export const VAR_RUN_ARGO_VOLUME = "var-run-argo";
 /** The node directory of argo-ts's filesystem artifact repository, mounted into init and wait. */
 export const ARTIFACT_REPOSITORY_VOLUME = "argo-ts-artifacts";
-/** Where `exec init` copies the executor on Kubernetes (Argo: /var/run/argo/argoexec). */
-export const KUBERNETES_EXECUTOR_PATH = `${VAR_RUN_ARGO}/argo-ts`;
-export const PROGRESS_FILE = `${VAR_RUN_ARGO}/progress`;
-export const STAGING_DIR = "/argo/staging";
 export const STAGING_VOLUME = "argo-staging";
-/** Init writes a script template's `source` here; main gets it as its last argument. */
-export const SCRIPT_SOURCE_PATH = `${STAGING_DIR}/script`;
-export const INPUT_ARTIFACTS_DIR = "/argo/inputs/artifacts";
 export const INPUT_ARTIFACTS_VOLUME = "input-artifacts";
-/** Main's volume mounts, seen from init and wait. */
-export const MAIN_FILESYSTEM_DIR = "/mainctrfs";
-/** Artifact credentials are mounted from their Secrets under `<dir>/<secret>/<key>`. */
-export const SECRET_DIR = "/argo/secret";
-/** Argo's `ARGO_DEADLINE` when there is none: Go's zero time. */
-export const NO_DEADLINE = "0001-01-01T00:00:00Z";
-
-export const ENV = {
-  containerName: "ARGO_CONTAINER_NAME",
-  template: "ARGO_TEMPLATE",
-  nodeId: "ARGO_NODE_ID",
-  podName: "ARGO_POD_NAME",
-  podUid: "ARGO_POD_UID",
-  workflowName: "ARGO_WORKFLOW_NAME",
-  workflowUid: "ARGO_WORKFLOW_UID",
-  instanceId: "ARGO_INSTANCE_ID",
-  includeScriptOutput: "ARGO_INCLUDE_SCRIPT_OUTPUT",
-  deadline: "ARGO_DEADLINE",
-  progressFile: "ARGO_PROGRESS_FILE",
-  terminationGracePeriodSeconds: "ARGO_TERMINATION_GRACE_PERIOD_SECONDS",
-} as const;
 
 const CONTAINER_SCHEMA: PatchSchemaInfo = { types: podPatchTypes, root: "Container" };
 const DEFAULT_ARCHIVE_KEY = "{{workflow.name}}/{{pod.name}}";
