@@ -422,6 +422,8 @@ export function retryCommand(ctx: CliContext) {
     .option("--watch", "watch the workflow until it completes")
     .option("--log", "stream the pods' logs until the workflow completes")
     .option("-o, --output <format>", "output format: name, json, yaml or wide")
+    .option("-l, --selector <selector>", "also the workflows with these labels")
+    .option("--field-selector <selector>", "also the workflows matching this field selector")
     .action(async (names, options, cmd) => {
       const requirements = selector(ctx, options.nodeFieldSelector);
       if (!requirements) return;
@@ -478,7 +480,7 @@ export function retryCommand(ctx: CliContext) {
         if (!patched.ok) return reportError(ctx, patched.error);
         printResult(ctx, patched.value, options.output);
         await follow(ctx, opened, namespace, patched.value, options);
-      });
+      }, { labelSelector: options.selector, fieldSelector: options.fieldSelector });
     });
 }
 
@@ -523,6 +525,8 @@ export function resubmitCommand(ctx: CliContext) {
     .option("--watch", "watch the workflow until it completes")
     .option("--log", "stream the pods' logs until the workflow completes")
     .option("-o, --output <format>", "output format: name, json, yaml or wide")
+    .option("-l, --selector <selector>", "also the workflows with these labels")
+    .option("--field-selector <selector>", "also the workflows matching this field selector")
     .action(async (names, options, cmd) => {
       if (options.memoized) {
         ctx.io.err(notBuiltMessage("resubmit --memoized"));
@@ -540,6 +544,6 @@ export function resubmitCommand(ctx: CliContext) {
         if (!created.ok) return reportError(ctx, created.error, "Failed to resubmit workflow");
         printResult(ctx, created.value, options.output);
         await follow(ctx, opened, namespace, created.value, options);
-      });
+      }, { labelSelector: options.selector, fieldSelector: options.fieldSelector });
     });
 }

@@ -53,6 +53,14 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .exitOverride();
   addGlobalOptions(program);
+  program.addHelpText(
+    "after",
+    "\nModes:\n" +
+      "  run FILE [-p name=value]...   run workflows on this machine (embedded cluster)\n" +
+      "  cluster up|down|status        the embedded cluster as a long-lived process\n" +
+      "  controller                    the workflow controller, against any kubeconfig\n" +
+      "  exec init|wait|emissary       the in-pod executor\n",
+  );
   program.addCommand(submitCommand(ctx));
   program.addCommand(listCommand(ctx));
   program.addCommand(getCommand(ctx));

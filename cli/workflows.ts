@@ -445,6 +445,8 @@ export function listCommand(ctx: CliContext) {
     .option("--completed", "only completed workflows")
     .option("--prefix <prefix>", "only workflows whose name starts with this")
     .option("--since <duration>", "only workflows created within this duration, e.g. 1h")
+    .option("--older <duration>", "only completed workflows finished longer ago, e.g. 1d")
+    .option("--resubmitted", "only resubmitted workflows")
     .option("-l, --selector <selector>", "label selector")
     .option("--field-selector <selector>", "field selector")
     .option("--chunk-size <n>", "list in chunks of this size", (v) => Number(v), 0)
@@ -471,12 +473,23 @@ export function listCommand(ctx: CliContext) {
         ctx.exitCode = EXIT_USAGE;
         return;
       }
+      const olderMs = options.older === undefined ? undefined : parseSince(options.older);
+      if (options.older !== undefined && olderMs === undefined) {
+        ctx.io.err(
+          `argo-ts list: cannot read --older "${options.older}"; use e.g. 30m, 2h or 1d\n`,
+        );
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       const global = globals(command);
       const opened = open(ctx, global);
       if (!opened) return;
       const selectors = [options.selector];
       if (options.running) selectors.push("workflows.argoproj.io/completed!=true");
-      if (options.completed) selectors.push("workflows.argoproj.io/completed=true");
+      if (options.completed || olderMs !== undefined) {
+        selectors.push("workflows.argoproj.io/completed=true");
+      }
+      if (options.resubmitted) selectors.push("workflows.argoproj.io/resubmitted-from-workflow");
       const labelSelector = selectors.filter((s) => s).join(",") || undefined;
       const namespace = options.allNamespaces
         ? undefined
@@ -503,7 +516,9 @@ export function listCommand(ctx: CliContext) {
         (!options.prefix || (wf.metadata.name ?? "").startsWith(options.prefix)) &&
         (!phases || phases.includes(wf.status?.phase || "Pending")) &&
         (sinceMs === undefined ||
-          now.getTime() - Date.parse(wf.metadata.creationTimestamp ?? "") <= sinceMs)
+          now.getTime() - Date.parse(wf.metadata.creationTimestamp ?? "") <= sinceMs) &&
+        (olderMs === undefined ||
+          now.getTime() - Date.parse(wf.status?.finishedAt ?? "") > olderMs)
       );
       if (options.output === "json" || options.output === "yaml") {
         printObject(ctx, sortWorkflowsForList(filtered), options.output);
@@ -540,9 +555,13 @@ export async function resolveName(
     reportError(ctx, listed.error);
     return undefined;
   }
+  // Creation times have second precision: between workflows created in the same second, take
+  // the one written last (the higher resourceVersion, when the server's are numbers, as etcd's).
+  const version = (wf: Workflow) => Number(wf.metadata.resourceVersion ?? "") || 0;
   const latest =
     [...listed.value.items].sort((a, b) =>
-      (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "")
+      (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") ||
+      version(b) - version(a)
     )[0];
   if (!latest) {
     ctx.io.err(`argo-ts: no workflows in namespace "${namespace}"\n`);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Workflow } from "../api/types.gen.ts";
-import { memoryIo } from "../cli/mod.ts";
+import { memoryIo, runCli } from "../cli/mod.ts";
 import { startTestCluster, type TestCluster } from "./cli_harness.ts";
 
 const APPROVAL = `
@@ -105,6 +105,14 @@ const hasActiveSuspend = (wf: Workflow) =>
   Object.values(wf.status?.nodes ?? {}).some((n) => n.type === "Suspend" && n.phase === "Running");
 const hasRunningPod = (wf: Workflow) =>
   Object.values(wf.status?.nodes ?? {}).some((n) => n.type === "Pod" && n.phase === "Running");
+
+Deno.test("resubmit --memoized says it is not built yet, exit 2, before any cluster call", async () => {
+  const io = memoryIo();
+  const code = await runCli(["resubmit", "--memoized", "some-workflow"], io);
+  assert.equal(code, 2);
+  assert.equal(io.stdout(), "");
+  assert.match(io.stderr(), /'resubmit --memoized' is not built yet/);
+});
 
 Deno.test("cli actions against the embedded cluster", options, async (t) => {
   const c = await startTestCluster();
@@ -233,6 +241,37 @@ Deno.test("cli actions against the embedded cluster", options, async (t) => {
       const older = await c.cli(["delete", "--older", "1d", "--dry-run"]);
       assert.equal(older.code, 0, older.stderr);
       assert.equal(older.stdout, "", "every workflow here finished within the day");
+      const listed = await c.cli(["list", "--resubmitted", "-o", "name"]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(listed.stdout, `${fresh.metadata.name}\n`);
+      const listedOlder = await c.cli(["list", "--older", "1d", "-o", "name"]);
+      assert.equal(listedOlder.stdout, "No workflows found\n", "all finished within the day");
+      const finished = await c.cli(["list", "--older", "0s", "-o", "name"]);
+      assert.ok(finished.stdout.split("\n").includes(name), finished.stdout);
+      const badOlder = await c.cli(["list", "--older", "soon"]);
+      assert.equal(badOlder.code, 2);
+      assert.match(badOlder.stderr, /cannot read --older "soon"/);
+    });
+
+    await t.step("retry -l acts on every workflow with the label", async () => {
+      const name = await submit(c, EXIT_CODE);
+      assert.equal((await c.cli(["wait", name])).code, 1);
+      const label = await c.cli([
+        "retry",
+        "-l",
+        `workflows.argoproj.io/workflow-name-is-not-a-label=x`,
+      ]);
+      assert.equal(label.code, 0, "no workflow matches: nothing to do");
+      const byField = await c.cli([
+        "retry",
+        "--field-selector",
+        `metadata.name=${name}`,
+        "-p",
+        "code=0",
+        "--wait",
+      ]);
+      assert.equal(byField.code, 0, byField.stdout + byField.stderr);
+      assert.match(byField.stdout, new RegExp(`^${name} Succeeded at `, "m"));
     });
   } finally {
     await c.close();
