@@ -77,6 +77,9 @@ const MAX_RETRY_ROUNDS = 10;
 
 /** Nested templates deeper than this end in Error (recursive templates must terminate). */
 const MAX_DEPTH = 100;
+/** Argo's ErrMaxDepthExceeded. */
+const MAX_DEPTH_MESSAGE = "Maximum recursion depth exceeded. See " +
+  "https://argo-workflows.readthedocs.io/en/latest/scaling/#maximum-recursion-depth";
 
 /** Argo's message for nodes failed by a workflow deadline or a template `timeout`. */
 export const DEADLINE_MESSAGE = "Step exceeded its deadline";
@@ -1049,14 +1052,22 @@ class Operation {
       template = holder.inline;
     } else if (holder.templateRef) {
       const ref = holder.templateRef;
-      const source = ref.clusterScope
-        ? this.snapshot.clusterWorkflowTemplates.find((t) => t.metadata.name === ref.name)
-        : this.snapshot.workflowTemplates.find((t) => t.metadata.name === ref.name);
-      const kind = ref.clusterScope ? "ClusterWorkflowTemplate" : "WorkflowTemplate";
-      if (!source) return `${kind} '${ref.name}' not found`;
-      template = source.spec.templates?.find((t) => t.name === ref.template);
-      if (!template) return `template ${ref.template} not found in ${kind} ${ref.name}`;
       scope = `${ref.clusterScope ? "cluster" : "namespaced"}/${ref.name}`;
+      // Argo keeps each template resolved from a (Cluster)WorkflowTemplate in
+      // `status.storedTemplates` under `<scope>/<template>` and reads it from there afterwards, so a
+      // running workflow is not affected by later changes to the WorkflowTemplate.
+      const key = `${scope}/${ref.template}`;
+      template = this.status.storedTemplates?.[key];
+      if (!template) {
+        const source = ref.clusterScope
+          ? this.snapshot.clusterWorkflowTemplates.find((t) => t.metadata.name === ref.name)
+          : this.snapshot.workflowTemplates.find((t) => t.metadata.name === ref.name);
+        const kind = ref.clusterScope ? "ClusterWorkflowTemplate" : "WorkflowTemplate";
+        if (!source) return `${kind} '${ref.name}' not found`;
+        template = source.spec.templates?.find((t) => t.name === ref.template);
+        if (!template) return `template ${ref.template} not found in ${kind} ${ref.name}`;
+        this.status.storedTemplates = { ...this.status.storedTemplates, [key]: template };
+      }
       result.templateRef = ref;
     } else {
       const name = holder.template ?? "";
@@ -1185,12 +1196,9 @@ class Operation {
     if (isFulfilled(existing)) return existing;
     const base = { id, name: nodeName, displayName };
     const boundary = boundaryID ? { boundaryID } : {};
-    if (depth > MAX_DEPTH) {
-      return this.errorNode(
-        existing,
-        { ...base, type: "Skipped", ...boundary },
-        `maximum recursion depth exceeded (${MAX_DEPTH})`,
-      );
+    // Argo counts nested executeTemplate calls from 1 (the entrypoint) and stops at MAX_DEPTH.
+    if (depth + 1 >= MAX_DEPTH) {
+      return this.errorNode(existing, { ...base, type: "Skipped", ...boundary }, MAX_DEPTH_MESSAGE);
     }
     const resolved = this.resolveTemplate(holder);
     if (typeof resolved === "string") {
@@ -1207,7 +1215,11 @@ class Operation {
       ...base,
       type,
       ...identity,
-      templateScope: resolved.templateScope,
+      // Argo reads an empty templateScope as the workflow's own (local) scope: storing it on every
+      // node only costs status bytes.
+      ...(resolved.templateScope !== `local/${this.wfName}`
+        ? { templateScope: resolved.templateScope }
+        : {}),
       ...boundary,
     } as NodeStatus;
     const unsupported = UNSUPPORTED_TYPES.find((t) => template[t] !== undefined);
@@ -1932,7 +1944,7 @@ class Operation {
           type: "StepGroup",
           ...(node.templateName ? { templateName: node.templateName } : {}),
           ...(node.templateRef ? { templateRef: node.templateRef } : {}),
-          templateScope: node.templateScope,
+          ...(node.templateScope ? { templateScope: node.templateScope } : {}),
           phase: "Running",
           boundaryID: node.id,
         });
@@ -2443,6 +2455,29 @@ class Operation {
       }
       return isFulfilled(this.nodes[this.id(`${n.name}.onExit`)]);
     };
+    // failFast (default true): once a task failed, and no other task's `depends` handles that
+    // failure (`A.Failed`, `A.Errored`, ...), no new task starts; the running ones finish.
+    const failFast = dag.failFast !== false;
+    const handled = new Set<string>();
+    if (failFast) {
+      for (const text of dependsText.values()) {
+        for (const m of text.matchAll(/([A-Za-z0-9_-]+)\.([A-Za-z]+)/g)) {
+          if (m[2] !== "Succeeded" && m[2] !== "Skipped" && m[2] !== "Daemoned") handled.add(m[1]);
+        }
+      }
+    }
+    const failsFast = (name: string, n: NodeStatus | undefined): boolean =>
+      failFast && n !== undefined && failedOrError(n) &&
+      !handled.has(name) && !continuesOn(byName.get(name)?.continueOn, n.phase);
+    // The phase of the first failure that stopped scheduling ("" while nothing did).
+    let stopped = "";
+    for (const name of failFast ? order : []) {
+      const n = this.nodes[taskId(name)];
+      if (failsFast(name, n)) {
+        stopped = n.phase!;
+        break;
+      }
+    }
     let running = false;
     for (const name of order) {
       const task = byName.get(name)!;
@@ -2450,6 +2485,7 @@ class Operation {
       const thisId = taskId(name);
       const existing = this.nodes[thisId];
       const looped = isLooped(task);
+      if (!existing && stopped) continue;
       if (isFulfilled(existing) && !looped && (task.hooks || task.onExit)) {
         const hooked = this.runChild(
           { name: taskName, displayName: name, item: task },
@@ -2552,16 +2588,19 @@ class Operation {
       if (!isFulfilled(result)) running = true;
       if (isFulfilled(result)) {
         deferred.push(() => this.addToScope(scope, `tasks.${name}`, expansion, taskName));
+        if (!stopped && failsFast(name, result)) stopped = result.phase!;
       }
     }
     if (running) return this.nodes[node.id];
-    const phase = this.assessDag(
+    let phase = this.assessDag(
       node.id,
       targets.map(taskId),
       byName,
       targets,
       dag.failFast !== false,
     );
+    // Nothing runs and failFast stopped the rest: the DAG fails as its first failure did.
+    if (phase === "Running" && stopped) phase = stopped;
     if (phase === "Running") return this.nodes[node.id];
     const outbound: string[] = [];
     for (const target of targets) {

@@ -268,3 +268,53 @@ Deno.test("times come only from snapshot.now", () => {
   assert.equal(a.labels?.["workflows.argoproj.io/phase"], "Running");
   assert.equal(a.labels?.["workflows.argoproj.io/completed"], "false");
 });
+
+Deno.test("storedTemplates: templateRef'd templates are stored, then read from the status", () => {
+  const wf = workflow({
+    entrypoint: "main",
+    templates: [{
+      name: "main",
+      steps: [[
+        { name: "ns", templateRef: { name: "lib", template: "echo" } },
+        { name: "cl", templateRef: { name: "clib", template: "echo", clusterScope: true } },
+      ]],
+    }],
+  });
+  const lib = (image: string) => ({
+    spec: { templates: [{ name: "echo", container: { image, command: ["echo"] } }] },
+  });
+  const snap: Snapshot = {
+    ...snapshot(wf),
+    workflowTemplates: [{ metadata: { name: "lib", namespace: "argo" }, ...lib("busybox") }],
+    clusterWorkflowTemplates: [{ metadata: { name: "clib" }, ...lib("busybox") }],
+  };
+  const first = reconcile(snap);
+  // Local templates are not stored (Argo: a Workflow calling its own templates needs no copy).
+  assert.deepEqual(Object.keys(first.status.storedTemplates ?? {}).sort(), [
+    "cluster/clib/echo",
+    "namespaced/lib/echo",
+  ]);
+  assert.deepEqual(first.status.storedTemplates?.["namespaced/lib/echo"], {
+    name: "echo",
+    container: { image: "busybox", command: ["echo"] },
+  });
+  // A stored copy wins over the WorkflowTemplate as it is now.
+  const images = (result: typeof first) =>
+    result.actions.flatMap((a) =>
+      a.type === "createPod" ? (a.pod.spec?.containers ?? []).map((c) => c.image) : []
+    );
+  assert.deepEqual(images(first).filter((i) => i === "busybox").length, 2);
+  const stored = { name: "echo", container: { image: "stored", command: ["echo"] } };
+  const again = reconcile({
+    ...snap,
+    workflow: {
+      ...wf,
+      status: { storedTemplates: { "namespaced/lib/echo": stored, "cluster/clib/echo": stored } },
+    },
+    workflowTemplates: [{ metadata: { name: "lib", namespace: "argo" }, ...lib("alpine") }],
+    clusterWorkflowTemplates: [{ metadata: { name: "clib" }, ...lib("alpine") }],
+  });
+  assert.deepEqual(images(again).filter((i) => i === "stored").length, 2);
+  assert.deepEqual(images(again).filter((i) => i === "alpine"), []);
+  assert.deepEqual(again.status.storedTemplates?.["namespaced/lib/echo"], stored);
+});
