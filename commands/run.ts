@@ -21,7 +21,10 @@ import type { ControllerConfig } from "../controller/operator/config.ts";
 import { lintDocuments } from "../validate/mod.ts";
 import { formatFinding } from "../cli/lint.ts";
 import { applyParameters } from "../cli/workflows.ts";
-import { printWorkflowGet } from "../cli/printer/mod.ts";
+import { printWorkflowGet, renderLiveView } from "../cli/printer/mod.ts";
+import { streamWorkflowLogs } from "../cli/logs.ts";
+import type { CliContext } from "../cli/io.ts";
+import { type Connection, PodClient, WorkflowClient } from "../kube/client.ts";
 
 const USAGE = "usage: argo-ts run FILE [-p name=value]... [-f PARAMS] [--with FILE]... [--log] " +
   "[--entrypoint E] [-n NS] [--serviceaccount SA] [--config F] [-o json|yaml] [--state-dir D] [--keep]";
@@ -106,7 +109,18 @@ export async function runWorkflows(args: string[]): Promise<number> {
   const stateDir = values["state-dir"] ?? await Deno.makeTempDir({ prefix: "argo-ts-run-" });
   await Deno.mkdir(`${stateDir}/artifacts`, { recursive: true });
   const quiet = values.output !== undefined;
-  const say = (text: string) => (quiet ? console.error : console.log)(text);
+  // Progress (and --log) goes to stderr when stdout carries the document, else to stdout.
+  const progress = quiet ? Deno.stderr : Deno.stdout;
+  const write = (text: string) => writeAll(progress, text);
+  const live = progress.isTerminal();
+  const color = live && !Deno.env.get("NO_COLOR");
+  const frame = new LiveFrame(write);
+  const say = (text: string) => live ? frame.print(text + "\n") : write(text + "\n");
+  // Diagnostics go to stderr; on a live terminal, above the frame so a redraw does not eat them.
+  const note = (text: string) =>
+    live && Deno.stderr.isTerminal()
+      ? frame.print(text + "\n", (t) => writeAll(Deno.stderr, t))
+      : writeAll(Deno.stderr, text + "\n");
 
   const userConfig = values.config ? await readConfig(values.config) : {};
   if (userConfig === undefined) return 1;
@@ -120,7 +134,7 @@ export async function runWorkflows(args: string[]): Promise<number> {
   const controller = new WorkflowController({
     kubeconfig: kc,
     config,
-    log: (message) => console.error(`controller: ${message}`),
+    log: (message) => note(`controller: ${message}`),
   });
   let code = 1;
   try {
@@ -136,9 +150,7 @@ export async function runWorkflows(args: string[]): Promise<number> {
         },
       })
         .catch((error) =>
-          console.error(
-            `argo-ts run: could not apply ${object.kind}/${object.metadata?.name}: ${error}`,
-          )
+          note(`argo-ts run: could not apply ${object.kind}/${object.metadata?.name}: ${error}`)
         );
     }
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -158,11 +170,18 @@ export async function runWorkflows(args: string[]): Promise<number> {
       submitted.push({ namespace, name: created.metadata.name! });
       say(`submitted workflow ${namespace}/${created.metadata.name}`);
     }
-    const interrupts = watchInterrupts(custom, submitted);
-    const finals: Workflow[] = [];
-    for (const { namespace, name } of submitted) {
-      finals.push(await waitFor(custom, namespace, name, say));
-    }
+    const interrupts = watchInterrupts(custom, submitted, note);
+    const logs = values.log
+      ? streamLogs(kc, cluster.url, submitted, {
+        out: live ? (text) => frame.print(text) : write,
+        err: (text) => note(text.trimEnd()),
+        color,
+      })
+      : Promise.resolve();
+    const finals = live
+      ? await waitLive(custom, submitted, frame, color, logs)
+      : await waitPlain(custom, submitted, say);
+    await logs;
     interrupts.dispose();
     for (const wf of finals) {
       const tree = printWorkflowGet(wf, {
@@ -171,7 +190,7 @@ export async function runWorkflows(args: string[]): Promise<number> {
         color: false,
         utf8: true,
       });
-      (quiet ? console.error : console.log)(tree);
+      write(tree + "\n");
     }
     if (values.output) {
       const out = finals.length === 1
@@ -288,12 +307,13 @@ async function readConfig(path: string): Promise<Partial<ControllerConfig> | und
 function watchInterrupts(
   custom: k8s.CustomObjectsApi,
   workflows: Array<{ namespace: string; name: string }>,
+  note: (text: string) => void,
 ) {
   let count = 0;
   const handler = () => {
     count++;
     const strategy = count === 1 ? "Stop" : "Terminate";
-    console.error(
+    note(
       `argo-ts run: ${
         strategy === "Stop" ? "stopping (Ctrl-C again to terminate)" : "terminating"
       }`,
@@ -316,36 +336,216 @@ function watchInterrupts(
   return { dispose: () => Deno.removeSignalListener("SIGINT", handler) };
 }
 
-/** Polls a workflow until it completes, reporting node changes as they happen. */
-async function waitFor(
+type Ref = { namespace: string; name: string };
+
+function getWorkflow(custom: k8s.CustomObjectsApi, { namespace, name }: Ref): Promise<Workflow> {
+  return custom.getNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    plural: "workflows",
+    namespace,
+    name,
+  }) as Promise<Workflow>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Off a terminal: polls each workflow until it completes, one line per node change. */
+async function waitPlain(
   custom: k8s.CustomObjectsApi,
-  namespace: string,
-  name: string,
+  workflows: Ref[],
   say: (text: string) => void,
-): Promise<Workflow> {
-  const seen = new Map<string, string>();
-  for (;;) {
-    const wf = await custom.getNamespacedCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      plural: "workflows",
-      namespace,
-      name,
-    }) as Workflow;
-    for (const node of Object.values(wf.status?.nodes ?? {})) {
-      if (node.type !== "Pod" && node.type !== "Suspend") continue;
-      const phase = node.phase ?? "Pending";
-      if (seen.get(node.id) === phase) continue;
-      seen.set(node.id, phase);
-      if (phase !== "Pending") {
-        say(
-          `  ${phase.padEnd(9)} ${node.displayName ?? node.name}${
-            node.message ? `: ${node.message}` : ""
-          }`,
-        );
+): Promise<Workflow[]> {
+  const finals: Workflow[] = [];
+  for (const ref of workflows) {
+    const seen = new Map<string, string>();
+    for (;;) {
+      const wf = await getWorkflow(custom, ref);
+      for (const node of Object.values(wf.status?.nodes ?? {})) {
+        if (node.type !== "Pod" && node.type !== "Suspend") continue;
+        const phase = node.phase ?? "Pending";
+        if (seen.get(node.id) === phase) continue;
+        seen.set(node.id, phase);
+        if (phase !== "Pending") {
+          say(
+            `  ${phase.padEnd(9)} ${node.displayName ?? node.name}${
+              node.message ? `: ${node.message}` : ""
+            }`,
+          );
+        }
       }
+      if (COMPLETED.has(wf.status?.phase ?? "")) {
+        finals.push(wf);
+        break;
+      }
+      await sleep(100);
     }
-    if (COMPLETED.has(wf.status?.phase ?? "")) return wf;
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return finals;
+}
+
+/** How often the live view is redrawn (and the workflows read). */
+export const LIVE_REDRAW_MS = 250;
+
+/**
+ * On a terminal: reads every workflow and redraws their live views in place every
+ * {@link LIVE_REDRAW_MS}, until all have completed and `logs` has ended; then removes the frame
+ * (the final `get` view follows it).
+ */
+async function waitLive(
+  custom: k8s.CustomObjectsApi,
+  workflows: Ref[],
+  frame: LiveFrame,
+  color: boolean,
+  logs: Promise<void>,
+): Promise<Workflow[]> {
+  const latest = new Map<number, Workflow>();
+  const draw = () => {
+    const size = consoleSize();
+    const each = Math.max(3, Math.floor((size.rows - 1) / Math.max(1, workflows.length)));
+    const lines: string[] = [];
+    for (let i = 0; i < workflows.length; i++) {
+      const wf = latest.get(i);
+      if (!wf) continue;
+      lines.push(
+        ...renderLiveView(wf, {
+          now: new Date(),
+          width: size.columns,
+          height: each,
+          color,
+          utf8: true,
+        }),
+      );
+    }
+    frame.draw(lines);
+  };
+  const timer = setInterval(draw, LIVE_REDRAW_MS);
+  try {
+    const done = new Set<number>();
+    let first = true;
+    while (done.size < workflows.length) {
+      for (let i = 0; i < workflows.length; i++) {
+        if (done.has(i)) continue;
+        const wf = await getWorkflow(custom, workflows[i]);
+        latest.set(i, wf);
+        if (COMPLETED.has(wf.status?.phase ?? "")) done.add(i);
+      }
+      if (first) draw();
+      first = false;
+      if (done.size < workflows.length) await sleep(LIVE_REDRAW_MS);
+    }
+    draw();
+    await logs;
+  } finally {
+    clearInterval(timer);
+    frame.clear();
+  }
+  return workflows.map((_, i) => latest.get(i)!);
+}
+
+function consoleSize(): { columns: number; rows: number } {
+  let size = { columns: 0, rows: 0 };
+  try {
+    size = Deno.consoleSize();
+  } catch {
+    // Not a real terminal; the environment may still say how big it is.
+  }
+  // A pseudo-terminal nobody sized reports 0 x 0.
+  return {
+    columns: size.columns || Number(Deno.env.get("COLUMNS")) || 80,
+    rows: size.rows || Number(Deno.env.get("LINES")) || 24,
+  };
+}
+
+/**
+ * A block of lines redrawn in place at the bottom of a terminal (cursor up, clear to the end),
+ * with other output printed above it: while a frame is shown, printed text waits for the next
+ * draw, so a burst of log lines costs one redraw.
+ */
+export class LiveFrame {
+  #drawn = 0;
+  #pending: Array<{ text: string; write?: (text: string) => void }> = [];
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  /** Text to show above the frame (through `write` when given, e.g. another stream). */
+  print(text: string, write?: (text: string) => void): void {
+    if (!text) return;
+    // No frame on the screen: nothing to keep below, print now.
+    if (this.#drawn === 0) (write ?? this.write)(text);
+    else this.#pending.push({ text, write });
+  }
+
+  /** Replaces the frame with `lines`, printing what was waiting above it. */
+  draw(lines: string[]): void {
+    this.#flush();
+    this.#drawn = lines.length;
+    if (lines.length > 0) this.write(lines.map((line) => line + "\n").join(""));
+  }
+
+  /** Removes the frame, printing what was waiting. */
+  clear(): void {
+    this.#flush();
+  }
+
+  #flush(): void {
+    let text = this.#drawn > 0 ? `\x1b[${this.#drawn}F\x1b[J` : "";
+    for (const item of this.#pending) {
+      if (item.write) {
+        if (text) this.write(text);
+        text = "";
+        item.write(item.text);
+      } else text += item.text;
+    }
+    this.#pending = [];
+    if (text) this.write(text);
+    this.#drawn = 0;
+  }
+}
+
+/**
+ * `--log`: follows the main container's log of every pod of every workflow (as `argo logs -f`
+ * does, `<pod>: ` before each line) until the workflows have completed and the streams ended.
+ */
+async function streamLogs(
+  kc: k8s.KubeConfig,
+  server: string,
+  workflows: Ref[],
+  io: { out: (text: string) => void; err: (text: string) => void; color: boolean },
+): Promise<void> {
+  const connection: Connection = {
+    config: kc,
+    namespace: workflows[0]?.namespace ?? "argo",
+    description: `the embedded cluster, server ${server}`,
+    server,
+    choice: { source: "embedded", description: "the embedded cluster" },
+  };
+  const ctx: CliContext = {
+    io: {
+      out: io.out,
+      err: io.err,
+      readStdin: () => Promise.resolve(""),
+      isTerminal: io.color,
+      env: (name) => Deno.env.get(name),
+    },
+    exitCode: 0,
+  };
+  const client = new WorkflowClient(connection);
+  const pods = new PodClient(connection);
+  await Promise.all(
+    workflows.map(({ namespace, name }) =>
+      streamWorkflowLogs(ctx, client, pods, namespace, name, {
+        container: "main",
+        follow: true,
+        timestamps: false,
+        color: io.color,
+      }).catch((error) => io.err(`argo-ts run: logs of ${name}: ${error}\n`))
+    ),
+  );
+}
+
+function writeAll(target: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += target.writeSync(bytes.subarray(written));
 }

@@ -107,6 +107,17 @@ const cases: Array<[string, string[], (r: Run) => void]> = [
     ["examples/workflow-template-ref.yaml", "--with", "examples/template-ref.yaml"],
     (r) => assert.equal(r.code, 0),
   ],
+  ["--log: the pod's log on stderr, stdout still the JSON", [
+    "examples/hello-world.yaml",
+    "--log",
+  ], (r) => {
+    assert.equal(r.code, 0);
+    const name = r.workflow.metadata.name;
+    assert.ok(
+      r.stderr.split("\n").includes(`${name}: hello from argo-ts, ${name} here`),
+      "the container's line, prefixed with its pod",
+    );
+  }],
   ["a failing step fails the run with Argo's message", ["tests/testdata/fail.yaml"], (r) => {
     assert.equal(r.code, 1);
     assert.equal(r.workflow.status?.phase, "Failed");
