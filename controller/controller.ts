@@ -18,7 +18,7 @@ import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import type { ClusterWorkflowTemplate, Workflow, WorkflowTemplate } from "../api/types.gen.ts";
 import type { WorkflowTaskResult } from "../api/task_result.ts";
 import { API_GROUP, API_VERSION } from "../api/meta.ts";
-import { type Action, reconcile, type Snapshot } from "./operator/mod.ts";
+import { type Action, reconcile, type ReconcileResult, type Snapshot } from "./operator/mod.ts";
 import type { ControllerConfig } from "./operator/config.ts";
 import { WorkQueue } from "./queue.ts";
 import { CONFIG_MAP_NAME, mergeConfig, parseConfigMapData } from "./config_map.ts";
@@ -48,6 +48,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   /** Campaign for the Lease before reconciling; absent: always the leader. */
   leaderElection?: Omit<LeaderElectionOptions, "onStartedLeading" | "onStoppedLeading" | "log">;
+  /** The engine (tests inject a failing one to check that a bug ends one workflow in Error). */
+  reconcile?: (snapshot: Snapshot) => ReconcileResult;
 }
 
 /**
@@ -552,7 +554,7 @@ export class WorkflowController {
     const started = performance.now();
     let result;
     try {
-      result = reconcile(snapshot);
+      result = (this.options.reconcile ?? reconcile)(snapshot);
     } catch (error) {
       // A bug in the engine ends this workflow in Error; it never takes the controller down.
       this.metrics.errors.inc({ cause: "OperationPanic" });
