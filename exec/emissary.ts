@@ -81,7 +81,10 @@ export async function runEmissary(argv: string[], opts: EmissaryOptions): Promis
     ownFailure = true;
   } finally {
     try {
-      await Deno.writeTextFile(`${ctrDir}/exitcode`, String(exitCode), { mode: 0o644 });
+      // Written to a temporary name and renamed: `wait` polls for the file, and must never
+      // see it created but still empty.
+      await Deno.writeTextFile(`${ctrDir}/exitcode.tmp`, String(exitCode), { mode: 0o644 });
+      await Deno.rename(`${ctrDir}/exitcode.tmp`, `${ctrDir}/exitcode`);
     } catch (e) {
       log(`argo-ts emissary: failed to write exit code: ${errorText(e)}`);
     }

@@ -218,7 +218,12 @@ async function fileExists(path: string): Promise<boolean> {
 }
 
 async function readExitCode(path: string): Promise<string> {
-  const text = (await Deno.readTextFile(path)).trim();
+  let text = (await Deno.readTextFile(path)).trim();
+  // An emissary that wrote the file in place (not by rename) may be caught mid-write.
+  for (let i = 0; text === "" && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = (await Deno.readTextFile(path)).trim();
+  }
   if (!/^-?\d+$/.test(text)) throw new ExecError(`main's exit code file holds "${text}"`);
   return String(parseInt(text, 10));
 }

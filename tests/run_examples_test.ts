@@ -14,7 +14,18 @@ interface Run {
   stderr: string;
 }
 
+/**
+ * Runs an example; a run whose only problem was a wait container that could not report (seen
+ * rarely under heavy load on 2 cores, cause not found yet) is run once more, and says so.
+ */
 async function run(args: string[]): Promise<Run> {
+  const first = await runOnce(args);
+  if (first.code === 0 || !first.stderr.includes("outputs were not reported")) return first;
+  console.log(`retrying ${args.join(" ")}: a wait container could not report its outputs`);
+  return await runOnce(args);
+}
+
+async function runOnce(args: string[]): Promise<Run> {
   const output = await new Deno.Command(`${ROOT}argo-ts`, {
     args: ["run", ...args, "-o", "json"],
     cwd: ROOT,
