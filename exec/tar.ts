@@ -183,9 +183,14 @@ const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 /** Header parts (pax, GNU long names) are small; refuse big ones. */
 const MAX_META_BYTES = 1024 * 1024;
 
-/** Relative, normalized entry path; refuses absolute paths and `..`. */
-function entryPath(name: string): string {
-  if (name.includes("\0")) throw new ExecError(`illegal file path: ${JSON.stringify(name)}`);
+/**
+ * Relative, normalized entry path; refuses absolute paths and `..`. Zip names may not hold `\`
+ * either (some writers use it as a separator), so zip passes `rejectBackslash`.
+ */
+export function entryPath(name: string, options: { rejectBackslash?: boolean } = {}): string {
+  if (name.includes("\0") || (options.rejectBackslash && name.includes("\\"))) {
+    throw new ExecError(`illegal file path: ${JSON.stringify(name)}`);
+  }
   if (name.startsWith("/")) throw new ExecError(`illegal file path: ${name} (absolute)`);
   const parts: string[] = [];
   for (const part of name.split("/")) {
@@ -200,7 +205,7 @@ function entryPath(name: string): string {
  * Makes `rel`'s parent directories under `root`, refusing to pass through anything but real
  * directories (a symbolic link planted by an earlier entry must not redirect later ones).
  */
-async function ensureDirs(root: string, rel: string, entryName: string): Promise<void> {
+export async function ensureDirs(root: string, rel: string, entryName: string): Promise<void> {
   let cur = root;
   for (const part of rel.split("/").filter((p) => p !== "")) {
     cur = `${cur}/${part}`;

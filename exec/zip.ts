@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { writeAll } from "./tar.ts";
+import { ensureDirs, entryPath, writeAll } from "./tar.ts";
 import { dirname, ExecError } from "./template.ts";
 
 export interface ZipLimits {
@@ -73,37 +73,6 @@ function entries(dir: Uint8Array, count: number): ZipEntry[] {
   return out;
 }
 
-function entryPath(name: string): string {
-  if (name.includes("\0") || name.includes("\\")) {
-    throw new ExecError(`illegal file path: ${JSON.stringify(name)}`);
-  }
-  if (name.startsWith("/")) throw new ExecError(`illegal file path: ${name} (absolute)`);
-  const parts: string[] = [];
-  for (const part of name.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") throw new ExecError(`illegal file path: ${name} (contains "..")`);
-    parts.push(part);
-  }
-  return parts.join("/");
-}
-
-async function ensureDirs(root: string, rel: string, name: string): Promise<void> {
-  let cur = root;
-  for (const part of rel.split("/").filter((p) => p !== "")) {
-    cur = `${cur}/${part}`;
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = await Deno.lstat(cur);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    if (info === undefined) await Deno.mkdir(cur, { mode: 0o755 });
-    else if (!info.isDirectory || info.isSymlink) {
-      throw new ExecError(`illegal file path: ${name} passes through a file or link`);
-    }
-  }
-}
-
 /** Unpacks the zip file at `path` into `dest` (existing, empty). */
 export async function unzipFile(path: string, dest: string, limits: ZipLimits): Promise<void> {
   const file = await Deno.open(path, { read: true });
@@ -133,7 +102,7 @@ export async function unzipFile(path: string, dest: string, limits: ZipLimits): 
     const list = entries(await readAt(file, dirOffset, dirSize), count);
     let total = 0;
     for (const e of list) {
-      const rel = entryPath(e.name);
+      const rel = entryPath(e.name, { rejectBackslash: true });
       if (rel === "") continue;
       if (e.name.endsWith("/")) {
         await ensureDirs(dest, rel, e.name);
