@@ -222,6 +222,22 @@ function tokenize(source: string): Token[] {
   let i = 0;
   const chars = source;
   // Reads while `accept` holds, stopping at whitespace; a backslash escapes the next character.
+  /** Reads up to a closing character (after an opening one), honouring `\` escapes. */
+  const readDelimited = (isEnd: (ch: string) => boolean): { text: string; closed: boolean } => {
+    let text = "";
+    while (i < chars.length) {
+      const c = chars[i];
+      if (c === "\\" && i + 1 < chars.length) {
+        text += chars[i + 1];
+        i += 2;
+        continue;
+      }
+      i++;
+      if (isEnd(c)) return { text, closed: true };
+      text += c;
+    }
+    return { text, closed: false };
+  };
   const readRun = (accept: (ch: string) => boolean): string => {
     let out = "";
     while (i < chars.length) {
@@ -260,22 +276,7 @@ function tokenize(source: string): Token[] {
     }
     if (ch === "[") {
       i++;
-      let text = "";
-      let closed = false;
-      while (i < chars.length) {
-        const c = chars[i];
-        if (c === "\\" && i + 1 < chars.length) {
-          text += chars[i + 1];
-          i += 2;
-          continue;
-        }
-        i++;
-        if (c === "]") {
-          closed = true;
-          break;
-        }
-        text += c;
-      }
+      const { text, closed } = readDelimited((c) => c === "]");
       if (!closed) fail("Unclosed parameter bracket", start);
       tokens.push({ kind: "VARIABLE", value: text, start });
       continue;
@@ -302,22 +303,7 @@ function tokenize(source: string): Token[] {
     }
     if (isQuote(ch)) {
       i++;
-      let text = "";
-      let closed = false;
-      while (i < chars.length) {
-        const c = chars[i];
-        if (c === "\\" && i + 1 < chars.length) {
-          text += chars[i + 1];
-          i += 2;
-          continue;
-        }
-        i++;
-        if (isQuote(c)) {
-          closed = true;
-          break;
-        }
-        text += c;
-      }
+      const { text, closed } = readDelimited(isQuote);
       if (!closed) fail("Unclosed string literal", start);
       const time = tryParseTime(text);
       tokens.push(
